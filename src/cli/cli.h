@@ -1,0 +1,40 @@
+/*
+ * The command line: main.c parses the global options and hands the rest to
+ * one command, each in its own file.
+ */
+#ifndef ROSTER_CLI_H
+#define ROSTER_CLI_H
+
+#include "config/config.h"
+#include "util/date.h"
+#include "util/err.h"
+
+/* Exit codes (DESIGN.md). */
+#define EXIT_OK 0
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+#define EXIT_GUARD 3
+
+struct cli {
+	const char *config_path; /* -c, else ./roster.yaml */
+	int color;
+};
+
+/* Each command: argv[0] is its name; returns the exit code. */
+int cmd_init(struct cli *cli, int argc, char **argv);
+int cmd_check(struct cli *cli, int argc, char **argv);
+int cmd_import(struct cli *cli, int argc, char **argv);
+int cmd_person(struct cli *cli, int argc, char **argv);
+
+/* Prints "roster: <msg>" to stderr and returns the exit code for e. */
+int cli_fail(const struct err *e);
+/* Prints "roster: <fmt>" to stderr and returns EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Loads the configuration named by cli; on failure prints it and returns -1. */
+int cli_load_config(struct cli *cli, struct config *cfg);
+
+/* The evaluation date: the --at value when given, else today in cfg's time zone. */
+int cli_eval_date(const char *at_arg, const struct config *cfg, civil_day *out, struct err *e);
+
+#endif

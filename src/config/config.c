@@ -1,0 +1,720 @@
+/*
+ * The configuration is read in two steps: libfyaml builds the document (YAML
+ * syntax errors come from its diagnostics, with line and column), then a walk
+ * checks every key against what is allowed where it stands. Unknown keys are
+ * errors, never ignored: a typo in a guard must not silently drop the guard.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <libfyaml.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "source/snapshot.h"
+#include "util/buf.h"
+#include "util/date.h"
+#include "util/file.h"
+#include "util/text.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+#define SECRET_FILE_MAX (64 * 1024)
+
+struct walk {
+	const char *file;
+	const char *dir;
+	struct err *e;
+};
+
+static struct cfg_pos
+node_pos(struct fy_node *n)
+{
+	struct cfg_pos pos = { 0, 0 };
+	struct fy_token *t = NULL;
+	const struct fy_mark *m;
+
+	if (!n)
+		return pos;
+	switch (fy_node_get_type(n)) {
+	case FYNT_SCALAR:
+		t = fy_node_get_scalar_token(n);
+		break;
+	case FYNT_MAPPING: {
+		void *it = NULL;
+		struct fy_node_pair *p = fy_node_mapping_iterate(n, &it);
+
+		return p ? node_pos(fy_node_pair_key(p)) : pos;
+	}
+	case FYNT_SEQUENCE: {
+		void *it = NULL;
+
+		return node_pos(fy_node_sequence_iterate(n, &it));
+	}
+	}
+	if (t && (m = fy_token_start_mark(t))) {
+		pos.line = m->line + 1;
+		pos.col = m->column + 1;
+	}
+	return pos;
+}
+
+static int
+node_err(struct walk *w, struct fy_node *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+node_err(struct walk *w, struct fy_node *n, const char *fmt, ...)
+{
+	struct cfg_pos pos = node_pos(n);
+	char msg[1536];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (pos.line)
+		return err_set(w->e, ERR_CONFIG, "%s:%d:%d: %s", w->file, pos.line, pos.col, msg);
+	return err_set(w->e, ERR_CONFIG, "%s: %s", w->file, msg);
+}
+
+static const char *
+node_kind(struct fy_node *n)
+{
+	switch (fy_node_get_type(n)) {
+	case FYNT_SCALAR:
+		return "a value";
+	case FYNT_MAPPING:
+		return "a mapping";
+	default:
+		return "a list";
+	}
+}
+
+/*
+ * Substitutes ${env:NAME} and ${file:PATH} (relative to the config's folder)
+ * in a scalar; "$${" stands for a literal "${". Secrets never sit in the file.
+ */
+static int
+expand(struct walk *w, struct fy_node *n, const char *key, const char *s, char **out)
+{
+	struct buf b = BUF_INIT;
+	const char *p = s;
+
+	while (*p) {
+		const char *end;
+		char *ref;
+
+		if (p[0] == '$' && p[1] == '$' && p[2] == '{') {
+			buf_add(&b, "${", 2);
+			p += 3;
+			continue;
+		}
+		if (p[0] != '$' || p[1] != '{') {
+			buf_addch(&b, *p++);
+			continue;
+		}
+		end = strchr(p, '}');
+		if (!end) {
+			buf_release(&b);
+			return node_err(w, n, "%s: unterminated \"${\" (expected ${env:NAME} or ${file:PATH})", key);
+		}
+		ref = xstrndup(p + 2, (size_t)(end - p - 2));
+		if (!strncmp(ref, "env:", 4)) {
+			const char *v = getenv(ref + 4);
+
+			if (!v) {
+				node_err(w, n, "%s: environment variable %s is not set", key, ref + 4);
+				free(ref);
+				buf_release(&b);
+				return -1;
+			}
+			buf_adds(&b, v);
+		} else if (!strncmp(ref, "file:", 5)) {
+			char *path = file_join(w->dir, ref + 5), *data;
+			size_t len;
+			struct err fe;
+
+			data = file_read(path, SECRET_FILE_MAX, &len, &fe);
+			free(path);
+			if (!data) {
+				node_err(w, n, "%s: ${file:%s}: %s", key, ref + 5, fe.msg);
+				free(ref);
+				buf_release(&b);
+				return -1;
+			}
+			/* A secret file usually ends with a newline that is not part of the secret. */
+			while (len && (data[len - 1] == '\n' || data[len - 1] == '\r'))
+				len--;
+			buf_add(&b, data, len);
+			free(data);
+		} else {
+			node_err(w, n, "%s: unknown reference \"${%s}\" (expected ${env:NAME} or ${file:PATH})", key,
+				 ref);
+			free(ref);
+			buf_release(&b);
+			return -1;
+		}
+		free(ref);
+		p = end + 1;
+	}
+	*out = buf_detach(&b);
+	return 0;
+}
+
+/* The value of a scalar node, substituted; malloc'd into *out. */
+static int
+get_str(struct walk *w, struct fy_node *n, const char *key, char **out)
+{
+	const char *s;
+	size_t len;
+	char *raw;
+	int ret;
+
+	if (fy_node_get_type(n) != FYNT_SCALAR)
+		return node_err(w, n, "%s: expected a value, found %s", key, node_kind(n));
+	s = fy_node_get_scalar(n, &len);
+	if (!s)
+		return node_err(w, n, "%s: cannot read the value", key);
+	if (memchr(s, '\0', len))
+		return node_err(w, n, "%s: the value contains a NUL character", key);
+	raw = xstrndup(s, len);
+	ret = expand(w, n, key, raw, out);
+	free(raw);
+	return ret;
+}
+
+/* A key not in allowed: an error with a suggestion and the list of what is allowed. */
+static int
+unknown_key(struct walk *w, struct fy_node *kn, const char *where, const char *key,
+	    const char *const *allowed, size_t n)
+{
+	const char *near = text_suggest(key, allowed, n);
+	struct buf list = BUF_INIT;
+	int ret;
+
+	for (size_t i = 0; i < n; i++)
+		buf_addf(&list, "%s%s", i ? ", " : "", allowed[i]);
+	if (near)
+		ret = node_err(w, kn, "unknown key \"%s\" in %s (did you mean \"%s\"?)", key, where, near);
+	else
+		ret = node_err(w, kn, "unknown key \"%s\" in %s (expected one of: %s)", key, where, buf_str(&list));
+	buf_release(&list);
+	return ret;
+}
+
+static int
+key_index(const char *key, const char *const *allowed, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(key, allowed[i]))
+			return (int)i;
+	return -1;
+}
+
+static int
+parse_limit(struct walk *w, struct fy_node *n, const char *key, struct cfg_limit *l)
+{
+	char *s = NULL, *end;
+	long v;
+	int ret = 0;
+
+	if (get_str(w, n, key, &s) < 0)
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	l->percent = 0;
+	if (*end == '%') {
+		l->percent = 1;
+		end++;
+	}
+	if (end == s || *end || errno || v < 0 || (l->percent && v > 100))
+		ret = node_err(w, n, "%s: \"%s\" is not a limit (expected a count such as 25 or a percentage such as 10%%)",
+			       key, s);
+	l->value = v;
+	l->pos = node_pos(n);
+	free(s);
+	return ret;
+}
+
+static int
+parse_guard(struct walk *w, struct fy_node *n, struct source_cfg *src)
+{
+	static const char *const keys[] = { "max_removed" };
+	struct fy_node_pair *p;
+	void *it = NULL;
+
+	if (fy_node_get_type(n) != FYNT_MAPPING)
+		return node_err(w, n, "guard: expected a mapping such as {max_removed: 10%%}, found %s", node_kind(n));
+	while ((p = fy_node_mapping_iterate(n, &it))) {
+		struct fy_node *kn = fy_node_pair_key(p), *vn = fy_node_pair_value(p);
+		const char *k = fy_node_get_scalar0(kn);
+
+		if (!k || key_index(k, keys, 1) < 0)
+			return unknown_key(w, kn, "guard", k ? k : "?", keys, 1);
+		if (parse_limit(w, vn, "guard.max_removed", &src->max_removed) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The distinct canonical field names, in table order. */
+static size_t
+canonical_names(const char **out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < snapshot_nfields; i++) {
+		size_t j;
+
+		for (j = 0; j < n; j++)
+			if (!strcmp(out[j], snapshot_fields[i].name))
+				break;
+		if (j == n)
+			out[n++] = snapshot_fields[i].name;
+	}
+	return n;
+}
+
+static int
+parse_fields(struct walk *w, struct fy_node *n, struct source_cfg *src)
+{
+	const char *names[64];
+	size_t nnames = canonical_names(names);
+	struct fy_node_pair *p;
+	void *it = NULL;
+
+	if (fy_node_get_type(n) != FYNT_MAPPING)
+		return node_err(w, n, "fields: expected a mapping of canonical field to column, found %s", node_kind(n));
+	src->fields_given = 1;
+	while ((p = fy_node_mapping_iterate(n, &it))) {
+		struct fy_node *kn = fy_node_pair_key(p), *vn = fy_node_pair_value(p);
+		const char *k = fy_node_get_scalar0(kn);
+		struct cfg_field *f;
+		struct fy_node *item;
+		void *iit = NULL;
+
+		if (!k || key_index(k, names, nnames) < 0) {
+			const char *near = k ? text_suggest(k, names, nnames) : NULL;
+
+			if (near)
+				return node_err(w, kn, "fields: unknown field \"%s\" (did you mean \"%s\"?; other columns go under extra:)",
+						k ? k : "?", near);
+			return node_err(w, kn, "fields: unknown field \"%s\" (expected a canonical field such as employee_id, given_name, department.code; other columns go under extra:)",
+					k ? k : "?");
+		}
+		if (source_cfg_field(src, k))
+			return node_err(w, kn, "fields: \"%s\" is mapped twice", k);
+		src->fields = xrealloc(src->fields, (src->nfields + 1) * sizeof(*src->fields));
+		f = &src->fields[src->nfields++];
+		memset(f, 0, sizeof(*f));
+		f->name = xstrdup(k);
+		f->pos = node_pos(kn);
+		/* A list gives alternatives: files that name the same field differently. */
+		if (fy_node_get_type(vn) == FYNT_SEQUENCE) {
+			while ((item = fy_node_sequence_iterate(vn, &iit))) {
+				char *col;
+
+				if (get_str(w, item, k, &col) < 0)
+					return -1;
+				f->columns = xrealloc(f->columns, (f->ncolumns + 1) * sizeof(*f->columns));
+				f->columns[f->ncolumns++] = col;
+				if (!*col)
+					return node_err(w, item, "fields.%s: the column name is empty", k);
+			}
+			if (!f->ncolumns)
+				return node_err(w, vn, "fields.%s: the list is empty (expected a column name)", k);
+		} else {
+			char *col;
+
+			if (get_str(w, vn, k, &col) < 0)
+				return -1;
+			f->columns = xmalloc(sizeof(*f->columns));
+			f->columns[f->ncolumns++] = col;
+			if (!*col)
+				return node_err(w, vn, "fields.%s: the column name is empty", k);
+		}
+	}
+	return 0;
+}
+
+static int
+valid_name(const char *s)
+{
+	if (!*s || !(islower((unsigned char)*s) || *s == '_'))
+		return 0;
+	for (; *s; s++)
+		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_'))
+			return 0;
+	return 1;
+}
+
+static int
+parse_extras(struct walk *w, struct fy_node *n, struct source_cfg *src)
+{
+	const char *names[64];
+	size_t nnames = canonical_names(names);
+	struct fy_node_pair *p;
+	void *it = NULL;
+
+	if (fy_node_get_type(n) != FYNT_MAPPING)
+		return node_err(w, n, "extra: expected a mapping of name to column, found %s", node_kind(n));
+	while ((p = fy_node_mapping_iterate(n, &it))) {
+		struct fy_node *kn = fy_node_pair_key(p), *vn = fy_node_pair_value(p);
+		const char *k = fy_node_get_scalar0(kn);
+		struct cfg_extra *x;
+		char *col;
+
+		if (!k || !valid_name(k))
+			return node_err(w, kn, "extra: \"%s\" is not a usable name (expected lowercase letters, digits and _, such as badge_number)",
+					k ? k : "?");
+		if (key_index(k, names, nnames) >= 0)
+			return node_err(w, kn, "extra: \"%s\" is a canonical field; map it under fields: instead", k);
+		if (get_str(w, vn, k, &col) < 0)
+			return -1;
+		src->extras = xrealloc(src->extras, (src->nextras + 1) * sizeof(*src->extras));
+		x = &src->extras[src->nextras++];
+		x->name = xstrdup(k);
+		x->column = col;
+		x->pos = node_pos(kn);
+	}
+	return 0;
+}
+
+static int
+parse_source(struct walk *w, struct fy_node *n, struct source_cfg *src, size_t idx)
+{
+	static const char *const keys[] = { "name", "format", "persons", "contracts", "assignments",
+					    "delimiter", "encoding", "date_format", "fields", "extra",
+					    "guard" };
+	const size_t nkeys = sizeof(keys) / sizeof(keys[0]);
+	struct fy_node_pair *p;
+	void *it = NULL;
+	char where[64];
+
+	snprintf(where, sizeof(where), "sources[%zu]", idx);
+	src->pos = node_pos(n);
+	src->max_removed.value = 10;
+	src->max_removed.percent = 1;
+	if (fy_node_get_type(n) != FYNT_MAPPING)
+		return node_err(w, n, "%s: expected a mapping with name, format, persons…, found %s", where, node_kind(n));
+	while ((p = fy_node_mapping_iterate(n, &it))) {
+		struct fy_node *kn = fy_node_pair_key(p), *vn = fy_node_pair_value(p);
+		const char *k = fy_node_get_scalar0(kn);
+		char *v = NULL;
+		int ki = k ? key_index(k, keys, nkeys) : -1;
+
+		if (ki < 0)
+			return unknown_key(w, kn, "a source", k ? k : "?", keys, nkeys);
+		if (!strcmp(k, "fields")) {
+			if (parse_fields(w, vn, src) < 0)
+				return -1;
+			continue;
+		}
+		if (!strcmp(k, "extra")) {
+			if (parse_extras(w, vn, src) < 0)
+				return -1;
+			continue;
+		}
+		if (!strcmp(k, "guard")) {
+			if (parse_guard(w, vn, src) < 0)
+				return -1;
+			continue;
+		}
+		if (get_str(w, vn, k, &v) < 0)
+			return -1;
+		if (!strcmp(k, "name")) {
+			if (!*v || strchr(v, '/') || strchr(v, ' ')) {
+				node_err(w, vn, "name: \"%s\" is not a usable source name (expected a short word such as hr)", v);
+				free(v);
+				return -1;
+			}
+			src->name = v;
+		} else if (!strcmp(k, "format")) {
+			if (!strcmp(v, "csv"))
+				src->format = SOURCE_CSV;
+			else if (!strcmp(v, "json"))
+				src->format = SOURCE_JSON;
+			else {
+				node_err(w, vn, "format: \"%s\" is not a source format (expected csv or json)", v);
+				free(v);
+				return -1;
+			}
+			free(v);
+		} else if (!strcmp(k, "persons")) {
+			src->persons = v;
+		} else if (!strcmp(k, "contracts")) {
+			src->contracts = v;
+		} else if (!strcmp(k, "assignments")) {
+			src->assignments = v;
+		} else if (!strcmp(k, "delimiter")) {
+			if (!strcmp(v, "auto"))
+				src->delimiter = 0;
+			else if (!strcmp(v, "\\t") || !strcmp(v, "tab"))
+				src->delimiter = '\t';
+			else if (strlen(v) == 1 && strchr(",;\t|", v[0]))
+				src->delimiter = v[0];
+			else {
+				node_err(w, vn, "delimiter: \"%s\" is not a delimiter (expected auto, \",\", \";\", \"\\t\" or \"|\")", v);
+				free(v);
+				return -1;
+			}
+			free(v);
+		} else if (!strcmp(k, "encoding")) {
+			char *f = text_fold_label(v);
+
+			if (f && (!strcmp(f, "utf 8") || !strcmp(f, "utf8")))
+				src->encoding = ENC_UTF8;
+			else if (f && (!strcmp(f, "windows 1252") || !strcmp(f, "cp1252")))
+				src->encoding = ENC_WINDOWS_1252;
+			else if (f && (!strcmp(f, "iso 8859 1") || !strcmp(f, "latin1") || !strcmp(f, "latin 1")))
+				src->encoding = ENC_ISO_8859_1;
+			else {
+				node_err(w, vn, "encoding: \"%s\" is not a supported encoding (expected utf-8, windows-1252 or iso-8859-1)", v);
+				free(f);
+				free(v);
+				return -1;
+			}
+			free(f);
+			free(v);
+		} else if (!strcmp(k, "date_format")) {
+			if (!strcmp(v, "auto")) {
+				free(v);
+			} else if (!strchr(v, '%')) {
+				node_err(w, vn, "date_format: \"%s\" is not a date format (expected auto or a strptime format such as %%d.%%m.%%Y)", v);
+				free(v);
+				return -1;
+			} else {
+				src->date_format = v;
+			}
+		}
+	}
+	if (!src->name)
+		return node_err(w, n, "%s: missing key \"name\" (expected a short name such as hr)", where);
+	if (!src->persons)
+		return node_err(w, n, "source \"%s\": missing key \"persons\" (expected the path of the persons file)", src->name);
+	if (src->format == SOURCE_JSON && (src->contracts || src->assignments))
+		return node_err(w, n, "source \"%s\": a json source nests contracts and assignments in each person; remove the contracts and assignments keys",
+				src->name);
+	src->persons_path = file_join(w->dir, src->persons);
+	if (src->contracts)
+		src->contracts_path = file_join(w->dir, src->contracts);
+	if (src->assignments)
+		src->assignments_path = file_join(w->dir, src->assignments);
+	return 0;
+}
+
+static int
+parse_sources(struct walk *w, struct fy_node *n, struct config *cfg)
+{
+	struct fy_node *item;
+	void *it = NULL;
+
+	if (fy_node_get_type(n) != FYNT_SEQUENCE)
+		return node_err(w, n, "sources: expected a list of sources, found %s", node_kind(n));
+	while ((item = fy_node_sequence_iterate(n, &it))) {
+		struct source_cfg *src;
+
+		cfg->sources = xrealloc(cfg->sources, (cfg->nsources + 1) * sizeof(*cfg->sources));
+		src = &cfg->sources[cfg->nsources++];
+		memset(src, 0, sizeof(*src));
+		if (parse_source(w, item, src, cfg->nsources - 1) < 0)
+			return -1;
+		for (size_t i = 0; i + 1 < cfg->nsources; i++)
+			if (!strcmp(cfg->sources[i].name, src->name))
+				return node_err(w, item, "sources: the name \"%s\" is used twice (expected each source to have its own name)",
+						src->name);
+	}
+	if (!cfg->nsources)
+		return node_err(w, n, "sources: the list is empty (expected at least one source)");
+	return 0;
+}
+
+static int
+parse_root(struct walk *w, struct fy_node *root, struct config *cfg)
+{
+	static const char *const keys[] = { "vault", "timezone", "sources" };
+	const size_t nkeys = sizeof(keys) / sizeof(keys[0]);
+	struct fy_node_pair *p;
+	void *it = NULL;
+	int have_sources = 0;
+
+	if (!root)
+		return err_set(w->e, ERR_CONFIG, "%s: the file is empty (expected vault, timezone and sources)", w->file);
+	if (fy_node_get_type(root) != FYNT_MAPPING)
+		return node_err(w, root, "expected a mapping with vault, timezone and sources at the top, found %s",
+				node_kind(root));
+	while ((p = fy_node_mapping_iterate(root, &it))) {
+		struct fy_node *kn = fy_node_pair_key(p), *vn = fy_node_pair_value(p);
+		const char *k = fy_node_get_scalar0(kn);
+
+		if (!k || key_index(k, keys, nkeys) < 0)
+			return unknown_key(w, kn, "the top level", k ? k : "?", keys, nkeys);
+		if (!strcmp(k, "vault")) {
+			if (get_str(w, vn, k, &cfg->vault) < 0)
+				return -1;
+			if (!*cfg->vault)
+				return node_err(w, vn, "vault: the path is empty (expected a file such as var/roster.db)");
+		} else if (!strcmp(k, "timezone")) {
+			if (get_str(w, vn, k, &cfg->timezone) < 0)
+				return -1;
+			if (!date_zone_known(cfg->timezone))
+				return node_err(w, vn, "timezone: \"%s\" is not a known time zone (expected a name such as Europe/Amsterdam)",
+						cfg->timezone);
+		} else if (!strcmp(k, "sources")) {
+			have_sources = 1;
+			if (parse_sources(w, vn, cfg) < 0)
+				return -1;
+		}
+	}
+	if (!have_sources)
+		return err_set(w->e, ERR_CONFIG, "%s: missing key \"sources\" (expected a list with at least one source)",
+			       w->file);
+	if (!cfg->vault)
+		cfg->vault = xstrdup("var/roster.db");
+	cfg->vault_path = file_join(w->dir, cfg->vault);
+	return 0;
+}
+
+int
+config_load(struct config *cfg, const char *path, struct err *e)
+{
+	struct fy_diag_cfg dcfg;
+	struct fy_diag *diag = NULL;
+	struct fy_parse_cfg pcfg;
+	struct fy_document *doc = NULL;
+	struct walk w;
+	int ret = -1;
+	FILE *probe;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->file = xstrdup(path);
+	cfg->dir = file_dirname(path);
+	probe = fopen(path, "r");
+	if (!probe) {
+		err_set(e, ERR_CONFIG, "%s: cannot open the configuration: %s", path, strerror(errno));
+		goto out;
+	}
+	fclose(probe);
+
+	fy_diag_cfg_default(&dcfg);
+	dcfg.fp = NULL;
+	dcfg.output_fn = NULL;
+	dcfg.colorize = false;
+	diag = fy_diag_create(&dcfg);
+	if (!diag) {
+		err_set(e, ERR_INTERNAL, "%s: cannot set up the YAML parser", path);
+		goto out;
+	}
+	fy_diag_set_collect_errors(diag, true);
+	memset(&pcfg, 0, sizeof(pcfg));
+	pcfg.flags = FYPCF_QUIET | FYPCF_JSON_NONE;
+	pcfg.diag = diag;
+	doc = fy_document_build_from_file(&pcfg, path);
+	if (!doc || fy_diag_got_error(diag)) {
+		struct fy_diag_error *de;
+		void *it = NULL;
+
+		de = fy_diag_errors_iterate(diag, &it);
+		if (de)
+			err_set(e, ERR_CONFIG, "%s:%d:%d: %s", path, de->line + 1, de->column + 1, de->msg);
+		else
+			err_set(e, ERR_CONFIG, "%s: not a valid YAML file", path);
+		goto out;
+	}
+	w.file = path;
+	w.dir = cfg->dir;
+	w.e = e;
+	if (parse_root(&w, fy_document_root(doc), cfg) < 0)
+		goto out;
+	ret = 0;
+out:
+	if (doc)
+		fy_document_destroy(doc);
+	if (diag)
+		fy_diag_destroy(diag);
+	if (ret < 0)
+		config_release(cfg);
+	return ret;
+}
+
+void
+config_release(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->nsources; i++) {
+		struct source_cfg *s = &cfg->sources[i];
+
+		free(s->name);
+		free(s->persons);
+		free(s->contracts);
+		free(s->assignments);
+		free(s->persons_path);
+		free(s->contracts_path);
+		free(s->assignments_path);
+		free(s->date_format);
+		for (size_t j = 0; j < s->nfields; j++) {
+			free(s->fields[j].name);
+			for (size_t k = 0; k < s->fields[j].ncolumns; k++)
+				free(s->fields[j].columns[k]);
+			free(s->fields[j].columns);
+		}
+		free(s->fields);
+		for (size_t j = 0; j < s->nextras; j++) {
+			free(s->extras[j].name);
+			free(s->extras[j].column);
+		}
+		free(s->extras);
+	}
+	free(cfg->sources);
+	free(cfg->file);
+	free(cfg->dir);
+	free(cfg->vault);
+	free(cfg->vault_path);
+	free(cfg->timezone);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+const struct source_cfg *
+config_source(const struct config *cfg, const char *name)
+{
+	if (!name)
+		return cfg->nsources ? &cfg->sources[0] : NULL;
+	for (size_t i = 0; i < cfg->nsources; i++)
+		if (!strcmp(cfg->sources[i].name, name))
+			return &cfg->sources[i];
+	return NULL;
+}
+
+const struct cfg_field *
+source_cfg_field(const struct source_cfg *s, const char *name)
+{
+	for (size_t i = 0; i < s->nfields; i++)
+		if (!strcmp(s->fields[i].name, name))
+			return &s->fields[i];
+	return NULL;
+}
+
+long
+cfg_limit_of(const struct cfg_limit *l, long total)
+{
+	return l->percent ? total * l->value / 100 : l->value;
+}
+
+void
+cfg_limit_format(const struct cfg_limit *l, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%ld%s", l->value, l->percent ? "%" : "");
+}
+
+const char *
+source_encoding_name(enum source_encoding enc)
+{
+	switch (enc) {
+	case ENC_WINDOWS_1252:
+		return "windows-1252";
+	case ENC_ISO_8859_1:
+		return "iso-8859-1";
+	default:
+		return "utf-8";
+	}
+}

@@ -1,0 +1,276 @@
+/*
+ * Checks across records, after every row was read: what no single row can
+ * know. Errors leave the record out (the import refuses unless
+ * --skip-invalid); warnings keep it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "source/source.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+static const char *
+column_label(const struct source_cfg *cfg, const char *field)
+{
+	const struct cfg_field *cf = source_cfg_field(cfg, field);
+
+	return cf ? cf->columns[0] : field;
+}
+
+static void
+where_col(char *out, size_t outlen, const struct source_cfg *cfg, const char *field, int json)
+{
+	if (json)
+		snprintf(out, outlen, "field \"%s\"", field);
+	else
+		snprintf(out, outlen, "column \"%s\"", column_label(cfg, field));
+}
+
+/* Leaves out later persons with an employee_id seen before. */
+static void
+check_duplicate_persons(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps, char *drop)
+{
+	struct strmap seen = STRMAP_INIT;
+	char where[256];
+	int json = cfg->format == SOURCE_JSON;
+
+	where_col(where, sizeof(where), cfg, "employee_id", json);
+	for (size_t i = 0; i < s->npersons; i++) {
+		struct person *p = &s->persons[i];
+		size_t first;
+
+		if (strmap_get(&seen, p->f[P_EMPLOYEE_ID], &first)) {
+			if (s->persons[first].at.line)
+				problems_add(ps, PROBLEM_ERROR, p->at.file, p->at.line, where, p->f[P_EMPLOYEE_ID], ENT_PERSON,
+					     NULL, "duplicate employee_id (first on line %d)", s->persons[first].at.line);
+			else
+				problems_add(ps, PROBLEM_ERROR, p->at.file, p->at.line, where, p->f[P_EMPLOYEE_ID], ENT_PERSON,
+					     NULL, "duplicate employee_id");
+			drop[i] = 1;
+			continue;
+		}
+		strmap_put(&seen, p->f[P_EMPLOYEE_ID], i);
+	}
+	strmap_release(&seen);
+}
+
+static void
+check_contracts(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps, struct strmap *skipped,
+		char *cdrop, struct strmap *persons)
+{
+	struct strmap seen = STRMAP_INIT;
+	char where[256], wid[256];
+	int json = cfg->format == SOURCE_JSON;
+
+	where_col(where, sizeof(where), cfg, "contract_id", json);
+	where_col(wid, sizeof(wid), cfg, "employee_id", json);
+	for (size_t i = 0; i < s->ncontracts; i++) {
+		struct contract *c = &s->contracts[i];
+		size_t first, pi;
+
+		if (strmap_get(&seen, c->f[C_CONTRACT_ID], &first)) {
+			problems_add(ps, PROBLEM_ERROR, c->at.file, c->at.line, where, c->f[C_CONTRACT_ID], ENT_CONTRACT,
+				     NULL, "duplicate contract_id (first on line %d)", s->contracts[first].at.line);
+			cdrop[i] = 1;
+			continue;
+		}
+		strmap_put(&seen, c->f[C_CONTRACT_ID], i);
+		if (strmap_get(skipped, c->f[C_EMPLOYEE_ID], &pi)) {
+			problems_add(ps, PROBLEM_ERROR, c->at.file, c->at.line, wid, c->f[C_EMPLOYEE_ID], ENT_CONTRACT,
+				     c->f[C_CONTRACT_ID], "left out with its person, whose row has an error");
+			cdrop[i] = 1;
+		} else if (!strmap_get(persons, c->f[C_EMPLOYEE_ID], &pi)) {
+			problems_add(ps, PROBLEM_ERROR, c->at.file, c->at.line, wid, c->f[C_EMPLOYEE_ID], ENT_CONTRACT,
+				     c->f[C_CONTRACT_ID], "a contract for a person that is not in %s", cfg->persons);
+			cdrop[i] = 1;
+		}
+	}
+	strmap_release(&seen);
+}
+
+static void
+check_assignments(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps, struct strmap *skipped,
+		  char *adrop, struct strmap *persons)
+{
+	char wid[256];
+	int json = cfg->format == SOURCE_JSON;
+
+	where_col(wid, sizeof(wid), cfg, "employee_id", json);
+	for (size_t i = 0; i < s->nassignments; i++) {
+		struct assignment *a = &s->assignments[i];
+		size_t pi;
+
+		if (strmap_get(skipped, a->f[A_EMPLOYEE_ID], &pi)) {
+			problems_add(ps, PROBLEM_ERROR, a->at.file, a->at.line, wid, a->f[A_EMPLOYEE_ID], ENT_ASSIGNMENT,
+				     NULL, "left out with its person, whose row has an error");
+			adrop[i] = 1;
+		} else if (!strmap_get(persons, a->f[A_EMPLOYEE_ID], &pi)) {
+			problems_add(ps, PROBLEM_ERROR, a->at.file, a->at.line, wid, a->f[A_EMPLOYEE_ID], ENT_ASSIGNMENT,
+				     NULL, "an assignment for a person that is not in %s", cfg->persons);
+			adrop[i] = 1;
+		}
+	}
+}
+
+/* Removes the records marked in drop, keeping the order of the rest. */
+#define COMPACT(arr, n, drop)                         \
+	do {                                          \
+		size_t w_ = 0;                        \
+		for (size_t r_ = 0; r_ < (n); r_++)   \
+			if (!(drop)[r_])              \
+				(arr)[w_++] = (arr)[r_]; \
+		(n) = w_;                             \
+	} while (0)
+
+static void
+check_duplicate_assignments(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps)
+{
+	char where[256];
+	char *drop;
+
+	/* Sorted by key after snapshot_index: a duplicate stands next to its twin. */
+	where_col(where, sizeof(where), cfg, "kind", cfg->format == SOURCE_JSON);
+	drop = xcalloc(s->nassignments + 1, 1);
+	for (size_t i = 1; i < s->nassignments; i++) {
+		struct assignment *a = &s->assignments[i], *b = &s->assignments[i - 1];
+
+		if (assignment_cmp(a, b))
+			continue;
+		problems_add(ps, PROBLEM_ERROR, a->at.file, a->at.line, where, a->f[A_KIND], ENT_ASSIGNMENT, NULL,
+			     "the same assignment (%s \"%s\" from %s) is also on line %d", a->f[A_KIND], a->f[A_VALUE],
+			     *a->f[A_START_DATE] ? a->f[A_START_DATE] : "the start", b->at.line);
+		drop[i] = 1;
+	}
+	COMPACT(s->assignments, s->nassignments, drop);
+	free(drop);
+}
+
+/* The manager a person reports to: the person's own field, else the primary contract's. */
+static const char *
+manager_of(const struct snapshot *s, const struct person *p)
+{
+	const struct contract *c;
+
+	if (*p->f[P_MANAGER_ID])
+		return p->f[P_MANAGER_ID];
+	c = snapshot_primary_contract(s, p, DATE_NONE - 1);
+	return c ? c->f[C_MANAGER_ID] : "";
+}
+
+static void
+check_managers(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps)
+{
+	char wp[256];
+	int json = cfg->format == SOURCE_JSON;
+	unsigned char *state;
+
+	where_col(wp, sizeof(wp), cfg, "manager_id", json);
+	for (size_t i = 0; i < s->npersons; i++) {
+		const struct person *p = &s->persons[i];
+		size_t mi;
+
+		if (*p->f[P_MANAGER_ID] && !snapshot_person_find(s, p->f[P_MANAGER_ID], &mi))
+			problems_add(ps, PROBLEM_WARNING, p->at.file, p->at.line, wp, p->f[P_MANAGER_ID], ENT_PERSON,
+				     p->f[P_EMPLOYEE_ID], "the manager is not a known person");
+	}
+	for (size_t i = 0; i < s->ncontracts; i++) {
+		const struct contract *c = &s->contracts[i];
+		size_t mi;
+
+		if (*c->f[C_MANAGER_ID] && !snapshot_person_find(s, c->f[C_MANAGER_ID], &mi))
+			problems_add(ps, PROBLEM_WARNING, c->at.file, c->at.line, wp, c->f[C_MANAGER_ID], ENT_CONTRACT,
+				     c->f[C_CONTRACT_ID], "the manager is not a known person");
+	}
+	/*
+	 * Cycles: follow each chain of managers, marking persons on the current
+	 * walk (1) and those already known to end well (2). Reaching a 1 again is a cycle.
+	 */
+	state = xcalloc(s->npersons + 1, 1);
+	for (size_t i = 0; i < s->npersons; i++) {
+		size_t cur = i, mi;
+
+		while (state[cur] == 0) {
+			const char *m = manager_of(s, &s->persons[cur]);
+
+			state[cur] = 1;
+			if (!*m || !snapshot_person_find(s, m, &mi))
+				break;
+			if (state[mi] == 1) {
+				const struct person *p = &s->persons[mi];
+
+				problems_add(ps, PROBLEM_WARNING, p->at.file, p->at.line, wp, m, ENT_PERSON,
+					     p->f[P_EMPLOYEE_ID], "a cycle of managers: %s reports, through others or directly, to themselves",
+					     m);
+				break;
+			}
+			cur = mi;
+		}
+		/* Everything on this walk is now settled. */
+		cur = i;
+		while (state[cur] == 1) {
+			const char *m = manager_of(s, &s->persons[cur]);
+
+			state[cur] = 2;
+			if (!*m || !snapshot_person_find(s, m, &mi))
+				break;
+			cur = mi;
+		}
+	}
+	free(state);
+}
+
+static void
+check_conventions(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps)
+{
+	char where[256];
+
+	where_col(where, sizeof(where), cfg, "name_convention", cfg->format == SOURCE_JSON);
+	for (size_t i = 0; i < s->npersons; i++) {
+		const struct person *p = &s->persons[i];
+		const char *c = p->f[P_NAME_CONVENTION];
+
+		if (*c && strcmp(c, "B") && strcmp(c, "P") && strcmp(c, "BP") && strcmp(c, "PB"))
+			problems_add(ps, PROBLEM_WARNING, p->at.file, p->at.line, where, c, ENT_PERSON,
+				     p->f[P_EMPLOYEE_ID], "not a name convention (expected B, P, BP or PB); B is used");
+		else if (*c && strcmp(c, "B") && !*p->f[P_PARTNER_NAME])
+			problems_add(ps, PROBLEM_WARNING, p->at.file, p->at.line, where, c, ENT_PERSON,
+				     p->f[P_EMPLOYEE_ID], "the convention uses a partner name, but it is empty; B is used");
+	}
+}
+
+void
+source_validate(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps)
+{
+	struct strmap persons = STRMAP_INIT, skipped = STRMAP_INIT;
+	char *pdrop, *cdrop, *adrop;
+
+	/* Persons whose own row had an error: their contracts go with them. */
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->v[i].level == PROBLEM_ERROR && ps->v[i].ent == ENT_PERSON && ps->v[i].key)
+			strmap_put(&skipped, ps->v[i].key, i);
+
+	pdrop = xcalloc(s->npersons + 1, 1);
+	cdrop = xcalloc(s->ncontracts + 1, 1);
+	adrop = xcalloc(s->nassignments + 1, 1);
+	check_duplicate_persons(cfg, s, ps, pdrop);
+	for (size_t i = 0; i < s->npersons; i++)
+		if (!pdrop[i])
+			strmap_put(&persons, s->persons[i].f[P_EMPLOYEE_ID], i);
+	check_contracts(cfg, s, ps, &skipped, cdrop, &persons);
+	check_assignments(cfg, s, ps, &skipped, adrop, &persons);
+	strmap_release(&persons);
+	strmap_release(&skipped);
+	COMPACT(s->persons, s->npersons, pdrop);
+	COMPACT(s->contracts, s->ncontracts, cdrop);
+	COMPACT(s->assignments, s->nassignments, adrop);
+	free(pdrop);
+	free(cdrop);
+	free(adrop);
+	snapshot_index(s);
+	check_duplicate_assignments(cfg, s, ps);
+	snapshot_index(s);
+	check_managers(cfg, s, ps);
+	check_conventions(cfg, s, ps);
+}

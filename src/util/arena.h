@@ -1,0 +1,26 @@
+/*
+ * A bump allocator for per-run data (an import, a plan): many small strings
+ * that live and die together. Freed at once with arena_release().
+ */
+#ifndef ROSTER_ARENA_H
+#define ROSTER_ARENA_H
+
+#include <stddef.h>
+
+struct arena_block;
+
+struct arena {
+	struct arena_block *head;
+	size_t used_total;
+};
+
+#define ARENA_INIT { NULL, 0 }
+
+/* Memory aligned for any type; lives until arena_release(). */
+void *arena_alloc(struct arena *a, size_t n);
+char *arena_strdup(struct arena *a, const char *s);
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+/* Frees every allocation of the arena; the arena is empty and reusable. */
+void arena_release(struct arena *a);
+
+#endif

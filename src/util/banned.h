@@ -1,0 +1,33 @@
+/*
+ * Functions that are easy to misuse are compile errors in roster (the idea is
+ * git's banned.h). Use snprintf, strtol, buf_* and date_* instead.
+ */
+#ifndef ROSTER_BANNED_H
+#define ROSTER_BANNED_H
+
+#define BANNED(func) sorry_##func##_is_a_banned_function
+
+#undef strcpy
+#define strcpy(x, y) BANNED(strcpy)
+#undef strcat
+#define strcat(x, y) BANNED(strcat)
+#undef strncpy
+#define strncpy(x, y, n) BANNED(strncpy)
+#undef strncat
+#define strncat(x, y, n) BANNED(strncat)
+#undef sprintf
+#define sprintf(...) BANNED(sprintf)
+#undef vsprintf
+#define vsprintf(...) BANNED(vsprintf)
+#undef strtok
+#define strtok(x, y) BANNED(strtok)
+#undef gets
+#define gets(x) BANNED(gets)
+#undef atoi
+#define atoi(x) BANNED(atoi)
+#undef gmtime
+#define gmtime(t) BANNED(gmtime)
+#undef localtime
+#define localtime(t) BANNED(localtime)
+
+#endif
