@@ -46,7 +46,11 @@ detail(struct change *c, enum change_kind k, const char *field, const char *old,
 	struct change_detail *d;
 
 	c->kinds |= 1u << k;
-	XGROW(c->d, c->dcap, c->nd + 1);
+	/* Most persons have one or two details: start small, 100,000 joiners add up. */
+	if (c->nd + 1 > c->dcap) {
+		c->dcap = c->dcap ? c->dcap * 2 : 2;
+		c->d = xrealloc(c->d, c->dcap * sizeof(*c->d));
+	}
 	d = &c->d[c->nd++];
 	d->kind = k;
 	d->field = field;

@@ -191,14 +191,28 @@ assignment_qcmp(const void *a, const void *b)
 	return assignment_cmp(a, b);
 }
 
+/* Sorts unless already sorted: the vault hands records over in key order. */
+static void
+sort_if_needed(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	const char *p = base;
+
+	for (size_t i = 1; i < n; i++) {
+		if (cmp(p + (i - 1) * size, p + i * size) > 0) {
+			qsort(base, n, size, cmp);
+			return;
+		}
+	}
+}
+
 void
 snapshot_index(struct snapshot *s)
 {
 	size_t i, j;
 
-	qsort(s->persons, s->npersons, sizeof(*s->persons), person_cmp);
-	qsort(s->contracts, s->ncontracts, sizeof(*s->contracts), contract_cmp);
-	qsort(s->assignments, s->nassignments, sizeof(*s->assignments), assignment_qcmp);
+	sort_if_needed(s->persons, s->npersons, sizeof(*s->persons), person_cmp);
+	sort_if_needed(s->contracts, s->ncontracts, sizeof(*s->contracts), contract_cmp);
+	sort_if_needed(s->assignments, s->nassignments, sizeof(*s->assignments), assignment_qcmp);
 	strmap_release(&s->by_id);
 	for (i = 0; i < s->npersons; i++) {
 		s->persons[i].ncontracts = s->persons[i].nassignments = 0;

@@ -28,9 +28,10 @@ where_col(char *out, size_t outlen, const struct source_cfg *cfg, const char *fi
 		snprintf(out, outlen, "column \"%s\"", column_label(cfg, field));
 }
 
-/* Leaves out later persons with an employee_id seen before. */
+/* Leaves out later persons with an employee_id seen before; seen maps each id to its first person. */
 static void
-check_duplicate_persons(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps, char *drop)
+check_duplicate_persons(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps, char *drop,
+			struct strmap *seen_out)
 {
 	struct strmap seen = STRMAP_INIT;
 	char where[256];
@@ -53,7 +54,7 @@ check_duplicate_persons(const struct source_cfg *cfg, struct snapshot *s, struct
 		}
 		strmap_put(&seen, p->f[P_EMPLOYEE_ID], i);
 	}
-	strmap_release(&seen);
+	*seen_out = seen;
 }
 
 static void
@@ -124,11 +125,13 @@ check_assignments(const struct source_cfg *cfg, struct snapshot *s, struct probl
 		(n) = w_;                             \
 	} while (0)
 
-static void
+/* Returns how many were left out. */
+static size_t
 check_duplicate_assignments(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps)
 {
 	char where[256];
 	char *drop;
+	size_t before = s->nassignments;
 
 	/* Sorted by key after snapshot_index: a duplicate stands next to its twin. */
 	where_col(where, sizeof(where), cfg, "kind", cfg->format == SOURCE_JSON);
@@ -145,6 +148,7 @@ check_duplicate_assignments(const struct source_cfg *cfg, struct snapshot *s, st
 	}
 	COMPACT(s->assignments, s->nassignments, drop);
 	free(drop);
+	return before - s->nassignments;
 }
 
 /* The manager a person reports to: the person's own field, else the primary contract's. */
@@ -254,10 +258,7 @@ source_validate(const struct source_cfg *cfg, struct snapshot *s, struct problem
 	pdrop = xcalloc(s->npersons + 1, 1);
 	cdrop = xcalloc(s->ncontracts + 1, 1);
 	adrop = xcalloc(s->nassignments + 1, 1);
-	check_duplicate_persons(cfg, s, ps, pdrop);
-	for (size_t i = 0; i < s->npersons; i++)
-		if (!pdrop[i])
-			strmap_put(&persons, s->persons[i].f[P_EMPLOYEE_ID], i);
+	check_duplicate_persons(cfg, s, ps, pdrop, &persons);
 	check_contracts(cfg, s, ps, &skipped, cdrop, &persons);
 	check_assignments(cfg, s, ps, &skipped, adrop, &persons);
 	strmap_release(&persons);
@@ -269,8 +270,8 @@ source_validate(const struct source_cfg *cfg, struct snapshot *s, struct problem
 	free(cdrop);
 	free(adrop);
 	snapshot_index(s);
-	check_duplicate_assignments(cfg, s, ps);
-	snapshot_index(s);
+	if (check_duplicate_assignments(cfg, s, ps))
+		snapshot_index(s);
 	check_managers(cfg, s, ps);
 	check_conventions(cfg, s, ps);
 }
