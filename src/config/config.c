@@ -26,6 +26,7 @@ struct walk {
 	const char *file;
 	const char *dir;
 	struct err *e;
+	struct cfg_pos near;  /* the key being read: where an empty {} or [] stands, which has no mark of its own */
 };
 
 static struct cfg_pos
@@ -70,6 +71,8 @@ node_err(struct walk *w, struct fy_node *n, const char *fmt, ...)
 	char msg[1536];
 	va_list ap;
 
+	if (!pos.line)
+		pos = w->near;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -441,12 +444,18 @@ parse_source(struct walk *w, struct fy_node *n, struct source_cfg *src, size_t i
 				return -1;
 			}
 			free(v);
-		} else if (!strcmp(k, "persons")) {
-			src->persons = v;
-		} else if (!strcmp(k, "contracts")) {
-			src->contracts = v;
-		} else if (!strcmp(k, "assignments")) {
-			src->assignments = v;
+		} else if (!strcmp(k, "persons") || !strcmp(k, "contracts") || !strcmp(k, "assignments")) {
+			if (!*v) {
+				node_err(w, vn, "%s: the path is empty (expected a file such as hr/%s.csv)", k, k);
+				free(v);
+				return -1;
+			}
+			if (!strcmp(k, "persons"))
+				src->persons = v;
+			else if (!strcmp(k, "contracts"))
+				src->contracts = v;
+			else
+				src->assignments = v;
 		} else if (!strcmp(k, "delimiter")) {
 			if (!strcmp(v, "auto"))
 				src->delimiter = 0;
@@ -505,7 +514,7 @@ parse_source(struct walk *w, struct fy_node *n, struct source_cfg *src, size_t i
 }
 
 static int
-parse_sources(struct walk *w, struct fy_node *n, struct config *cfg)
+parse_sources(struct walk *w, struct fy_node *kn, struct fy_node *n, struct config *cfg)
 {
 	struct fy_node *item;
 	void *it = NULL;
@@ -526,7 +535,7 @@ parse_sources(struct walk *w, struct fy_node *n, struct config *cfg)
 						src->name);
 	}
 	if (!cfg->nsources)
-		return node_err(w, n, "sources: the list is empty (expected at least one source)");
+		return node_err(w, kn, "sources: the list is empty (expected at least one source)");
 	return 0;
 }
 
@@ -550,6 +559,7 @@ parse_root(struct walk *w, struct fy_node *root, struct config *cfg)
 
 		if (!k || key_index(k, keys, nkeys) < 0)
 			return unknown_key(w, kn, "the top level", k ? k : "?", keys, nkeys);
+		w->near = node_pos(kn);
 		if (!strcmp(k, "vault")) {
 			if (get_str(w, vn, k, &cfg->vault) < 0)
 				return -1;
@@ -563,7 +573,7 @@ parse_root(struct walk *w, struct fy_node *root, struct config *cfg)
 						cfg->timezone);
 		} else if (!strcmp(k, "sources")) {
 			have_sources = 1;
-			if (parse_sources(w, vn, cfg) < 0)
+			if (parse_sources(w, kn, vn, cfg) < 0)
 				return -1;
 		}
 	}
@@ -574,6 +584,29 @@ parse_root(struct walk *w, struct fy_node *root, struct config *cfg)
 		cfg->vault = xstrdup("var/roster.db");
 	cfg->vault_path = file_join(w->dir, cfg->vault);
 	return 0;
+}
+
+/* 1 when the file holds nothing but blanks and comments. */
+static int
+file_blank(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int c, comment = 0, blank = 1;
+
+	if (!f)
+		return 0;
+	while ((c = fgetc(f)) != EOF) {
+		if (c == '\n')
+			comment = 0;
+		else if (c == '#')
+			comment = 1;
+		else if (!comment && !isspace(c)) {
+			blank = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return blank;
 }
 
 int
@@ -615,13 +648,17 @@ config_load(struct config *cfg, const char *path, struct err *e)
 		struct fy_diag_error *de;
 		void *it = NULL;
 
+		/* Unlike node marks, collected diagnostics count lines and columns from 1. */
 		de = fy_diag_errors_iterate(diag, &it);
 		if (de)
-			err_set(e, ERR_CONFIG, "%s:%d:%d: %s", path, de->line + 1, de->column + 1, de->msg);
+			err_set(e, ERR_CONFIG, "%s:%d:%d: %s", path, de->line, de->column, de->msg);
+		else if (file_blank(path))
+			err_set(e, ERR_CONFIG, "%s: the file is empty (expected vault, timezone and sources)", path);
 		else
 			err_set(e, ERR_CONFIG, "%s: not a valid YAML file", path);
 		goto out;
 	}
+	memset(&w, 0, sizeof(w));
 	w.file = path;
 	w.dir = cfg->dir;
 	w.e = e;

@@ -32,6 +32,19 @@ problems_release(struct problems *ps)
 }
 
 void
+problems_append(struct problems *to, struct problems *from)
+{
+	XGROW(to->v, to->cap, to->n + from->n);
+	if (from->n)
+		memcpy(to->v + to->n, from->v, from->n * sizeof(*from->v));
+	to->n += from->n;
+	to->nerrors += from->nerrors;
+	to->nwarnings += from->nwarnings;
+	free(from->v);
+	memset(from, 0, sizeof(*from));
+}
+
+void
 problems_add(struct problems *ps, enum problem_level level, const char *file, int line, const char *where,
 	     const char *value, enum entity ent, const char *key, const char *fmt, ...)
 {

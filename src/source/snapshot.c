@@ -75,6 +75,7 @@ snapshot_release(struct snapshot *s)
 	free(s->persons);
 	free(s->contracts);
 	free(s->assignments);
+	free(s->labels);
 	strmap_release(&s->by_id);
 	memset(s, 0, sizeof(*s));
 }
@@ -88,6 +89,27 @@ snapshot_set_extras(struct snapshot *s, enum entity ent, const char *const *name
 		v[i] = arena_strdup(&s->arena, names[i]);
 	s->extra_names[ent] = v;
 	s->nextra[ent] = n;
+}
+
+void
+snapshot_label_add(struct snapshot *s, const char *file, const char *field, const char *header)
+{
+	struct column_label *l;
+
+	XGROW(s->labels, s->labels_cap, s->nlabels + 1);
+	l = &s->labels[s->nlabels++];
+	l->file = arena_strdup(&s->arena, file);
+	l->field = arena_strdup(&s->arena, field);
+	l->header = arena_strdup(&s->arena, header);
+}
+
+const char *
+snapshot_label(const struct snapshot *s, const char *file, const char *field)
+{
+	for (size_t i = 0; i < s->nlabels; i++)
+		if (file && !strcmp(s->labels[i].file, file) && !strcmp(s->labels[i].field, field))
+			return s->labels[i].header;
+	return NULL;
 }
 
 static const char **
@@ -152,6 +174,25 @@ snapshot_add_assignment(struct snapshot *s)
 	a->end = DATE_NONE;
 	s->indexed = 0;
 	return a;
+}
+
+#define APPEND(to, from, arr, n, cap)                                         \
+	do {                                                                   \
+		XGROW((to)->arr, (to)->cap, (to)->n + (from)->n);               \
+		if ((from)->n)                                                 \
+			memcpy((to)->arr + (to)->n, (from)->arr, (from)->n * sizeof(*(from)->arr)); \
+		(to)->n += (from)->n;                                          \
+		(from)->n = 0;                                                 \
+	} while (0)
+
+void
+snapshot_append(struct snapshot *to, struct snapshot *from)
+{
+	APPEND(to, from, persons, npersons, persons_cap);
+	APPEND(to, from, contracts, ncontracts, contracts_cap);
+	APPEND(to, from, assignments, nassignments, assignments_cap);
+	arena_adopt(&to->arena, &from->arena);
+	to->indexed = 0;
 }
 
 static int

@@ -83,6 +83,14 @@ const char *snapshot_entity_name(enum entity ent); /* "person", "contract", "ass
 struct origin {
 	const char *file;
 	int line;
+	const char *path;  /* json: "persons[3].contracts[0]"; NULL for csv */
+};
+
+/* Which header a file uses for a canonical field, so messages name the column as the file does. */
+struct column_label {
+	const char *file;
+	const char *field;
+	const char *header;
 };
 
 struct person {
@@ -121,6 +129,8 @@ struct snapshot {
 	/* Names of the extras of each entity, in config order (arena or static strings). */
 	const char **extra_names[ENT_COUNT];
 	size_t nextra[ENT_COUNT];
+	struct column_label *labels;
+	size_t nlabels, labels_cap;
 	struct strmap by_id;      /* employee_id -> index into persons, after snapshot_index() */
 	int indexed;
 };
@@ -130,6 +140,11 @@ void snapshot_release(struct snapshot *s);
 
 /* Sets the extra names of an entity (copied into the arena). */
 void snapshot_set_extras(struct snapshot *s, enum entity ent, const char *const *names, size_t n);
+
+/* Records that file calls field header (both copied). */
+void snapshot_label_add(struct snapshot *s, const char *file, const char *field, const char *header);
+/* The header file uses for field, or NULL when not recorded. */
+const char *snapshot_label(const struct snapshot *s, const char *file, const char *field);
 
 /* Appends a record with every field "" and every extra ""; the pointer is valid until the next add. */
 struct person *snapshot_add_person(struct snapshot *s);
@@ -146,6 +161,12 @@ void snapshot_index(struct snapshot *s);
 
 /* 1 and *idx when the person is there, 0 when not (after snapshot_index). */
 int snapshot_person_find(const struct snapshot *s, const char *employee_id, size_t *idx);
+
+/*
+ * Moves every record of from (which must have the same extra names) to the
+ * end of to; from is left empty, to needs snapshot_index() again.
+ */
+void snapshot_append(struct snapshot *to, struct snapshot *from);
 
 /* A contract or assignment is active on day at when start <= at <= end. */
 int contract_active(const struct contract *c, civil_day at);

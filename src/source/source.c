@@ -24,6 +24,51 @@ source_read(const struct source_cfg *cfg, struct snapshot *out, struct problems 
 	return 0;
 }
 
+/*
+ * The usual fte ("1", "0,8", "0.5556", "1,0") written canonically without
+ * printf: a decimal with a point, no trailing zeros, at most 6 significant
+ * digits (what "%.6g" gives). Anything else returns -1 for the slow path.
+ */
+static int
+number_fast(const char *v, size_t len, struct arena *a, const char **out)
+{
+	char buf[16];
+	size_t i = 0, n = 0, digits = 0;
+	int point = 0;
+
+	if (len > 8)
+		return -1;
+	/* "%.6g" writes values under 0.0001 with an exponent: leave those to it. */
+	if (len >= 6 && v[0] == '0' && (v[1] == ',' || v[1] == '.') && v[2] == '0' && v[3] == '0' && v[4] == '0')
+		return -1;
+	while (i < len && v[i] == '0' && i + 1 < len && v[i + 1] >= '0' && v[i + 1] <= '9')
+		i++; /* leading zeros */
+	for (; i < len; i++) {
+		char c = v[i];
+
+		if (c >= '0' && c <= '9') {
+			buf[n++] = c;
+			if (digits || c != '0' || point)
+				digits++;
+		} else if ((c == ',' || c == '.') && !point && n) {
+			buf[n++] = '.';
+			point = 1;
+		} else {
+			return -1;
+		}
+	}
+	if (!n || digits > 6 || buf[n - 1] == '.')
+		return -1;
+	if (point) {
+		while (buf[n - 1] == '0')
+			n--;
+		if (buf[n - 1] == '.')
+			n--;
+	}
+	*out = arena_strndup(a, buf, n);
+	return 0;
+}
+
 int
 source_normalize(struct snapshot *s, const struct source_cfg *cfg, const struct field_def *def, const char *v,
 		 size_t len, const char **out, char *msg, size_t msglen)
@@ -78,6 +123,8 @@ bad_date:
 			goto bad_number;
 		memcpy(tmp, v, len);
 		tmp[len] = '\0';
+		if (number_fast(tmp, len, &s->arena, out) == 0)
+			return 0;
 		/* HR systems in most of Europe write 0,8 for 0.8. */
 		for (char *p = tmp; *p; p++)
 			if (*p == ',')
@@ -102,6 +149,17 @@ bad_number:
 	}
 	default:
 		break;
+	}
+	/* A line break inside a quoted value is one "\n", whichever system wrote the file. */
+	if (memchr(v, '\r', len)) {
+		char *c = arena_strndup(&s->arena, v, len), *w = c;
+
+		for (const char *r = c; *r; r++)
+			if (!(r[0] == '\r' && r[1] == '\n'))
+				*w++ = *r;
+		*w = '\0';
+		v = c;
+		len = (size_t)(w - c);
 	}
 	if (ascii) {
 		*out = arena_strndup(&s->arena, v, len);

@@ -37,6 +37,8 @@ struct problems {
 
 void problems_init(struct problems *ps);
 void problems_release(struct problems *ps);
+/* Moves every problem of from to the end of to; from is left empty. */
+void problems_append(struct problems *to, struct problems *from);
 /* Adds a problem; every string is copied; where, value and key may be NULL. */
 void problems_add(struct problems *ps, enum problem_level level, const char *file, int line,
 		  const char *where, const char *value, enum entity ent, const char *key,

@@ -14,6 +14,7 @@
  * keeps a 100,000-person import well under a second.
  */
 #include <csv.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,7 @@ struct rowreader {
 	int cur_line;         /* the line being fed */
 	int start_line;       /* the first line of the current record */
 	size_t fed;           /* bytes fed since the last record ended */
+	int rec_line;         /* the line where the bytes pending in libcsv began */
 	int stop;             /* fn failed, or a limit was hit: feed no more */
 	int max_records;      /* 0: all */
 	int records;
@@ -175,13 +177,15 @@ csv_run(struct csvfile *f, int max_records, row_fn fn, void *ctx, struct err *e)
 		r.cur_line++;
 		if (r.fed + n > SOURCE_RECORD_MAX) {
 			err_set(e, ERR_INVALID, "%s:%d: a record is longer than %d bytes (an unclosed quote?)", f->name,
-				r.nfields ? r.start_line : r.cur_line, SOURCE_RECORD_MAX);
+				r.rec_line, SOURCE_RECORD_MAX);
 			goto out;
 		}
 		if (!r.fed && !memchr(pos, '"', n) && fast_line(&r, pos, n) == 0) {
 			pos += n;
 			continue;
 		}
+		if (!r.fed)
+			r.rec_line = r.cur_line;
 		r.fed += n;
 		if (csv_parse(&p, pos, n, cb_field, cb_record, &r) != n && !r.stop) {
 			err_set(e, ERR_INVALID,
@@ -195,7 +199,7 @@ csv_run(struct csvfile *f, int max_records, row_fn fn, void *ctx, struct err *e)
 		goto out;
 	if (!r.stop && csv_fini(&p, cb_field, cb_record, &r) != 0) {
 		err_set(e, ERR_INVALID, "%s:%d: a quoted field is not closed before the end of the file (a cut-off export?)",
-			f->name, r.nfields ? r.start_line : r.cur_line);
+			f->name, r.rec_line);
 		goto out;
 	}
 	ret = r.stop == 1 ? -1 : 0;
@@ -507,15 +511,29 @@ data_row(void *ctx, struct cell *cells, size_t n, int line, struct err *e)
 	int bad = 0;
 
 	(void)e;
+	/* A cell of blanks is empty, as libcsv (which trims unquoted fields) would have it. */
 	for (i = 0; i < n; i++)
-		if (cells[i].len)
-			nonempty = i + 1;
+		for (size_t k = 0; k < cells[i].len; k++)
+			if (cells[i].s[k] != ' ' && cells[i].s[k] != '\t') {
+				nonempty = i + 1;
+				break;
+			}
 	if (!nonempty)
 		return 0; /* a row of only delimiters, as spreadsheets leave at the end */
 	if (n < f->ncols || nonempty > f->ncols) {
-		problems_add(rd->ps, PROBLEM_ERROR, f->name, line, NULL, NULL, f->serves[ENT_PERSON] ? ENT_PERSON : ENT_CONTRACT,
-			     NULL, "the row has %zu values, the header has %zu columns%s", n < f->ncols ? n : nonempty,
-			     f->ncols, n < f->ncols ? " (a cut-off line?)" : "");
+		/*
+		 * Name the record when its key is on the row, so --skip-invalid keeps
+		 * what was known of it and its contracts go with it.
+		 */
+		enum entity ent = f->serves[ENT_PERSON] ? ENT_PERSON : f->serves[ENT_CONTRACT] ? ENT_CONTRACT : ENT_ASSIGNMENT;
+		int kcol = ent == ENT_PERSON ? f->col[ENT_PERSON][P_EMPLOYEE_ID] :
+			   ent == ENT_CONTRACT ? f->col[ENT_CONTRACT][C_CONTRACT_ID] : -1;
+		size_t shown = n < f->ncols ? n : nonempty;
+
+		problems_add(rd->ps, PROBLEM_ERROR, f->name, line, NULL, NULL, ent,
+			     kcol >= 0 && (size_t)kcol < n ? cells[kcol].s : NULL,
+			     "the row has %zu value%s, the header has %zu columns%s", shown, shown == 1 ? "" : "s", f->ncols,
+			     n < f->ncols ? " (a cut-off line?)" : "");
 		return 0;
 	}
 	if (f->serves[ENT_PERSON]) {
@@ -559,8 +577,11 @@ data_row(void *ctx, struct cell *cells, size_t n, int line, struct err *e)
 					cf[C_END_DATE], &ds, &de, key) < 0)
 			bad = 1;
 		if (!bad && cidcol >= 0 && !*cf[C_CONTRACT_ID]) {
-			problems_add(rd->ps, PROBLEM_ERROR, f->name, line, NULL, "", ENT_CONTRACT, NULL,
-				     "column \"%s\": contract_id is empty", f->header[cidcol]);
+			char where[512];
+
+			snprintf(where, sizeof(where), "column \"%s\"", f->header[cidcol]);
+			problems_add(rd->ps, PROBLEM_ERROR, f->name, line, where, "", ENT_CONTRACT, NULL,
+				     "contract_id is empty");
 			bad = 1;
 		}
 		if (!bad) {
@@ -618,6 +639,95 @@ skip_header(void *ctx, struct cell *cells, size_t n, int line, struct err *e)
 		return 0;
 	}
 	return data_row(ctx, cells, n, line, e);
+}
+
+/* One file's rows into its own snapshot and problem list: a unit of work for a thread. */
+struct part {
+	const struct source_cfg *cfg;
+	struct csvfile *files;
+	int first, last;          /* the files [first, last) */
+	struct snapshot *s;
+	struct problems *ps;
+	struct err e;
+	int ret;
+};
+
+static void *
+read_part(void *arg)
+{
+	struct part *pt = arg;
+
+	pt->ret = 0;
+	for (int fi = pt->first; fi < pt->last && pt->ret == 0; fi++) {
+		struct reader rd;
+
+		memset(&rd, 0, sizeof(rd));
+		rd.cfg = pt->cfg;
+		rd.s = pt->s;
+		rd.ps = pt->ps;
+		rd.f = &pt->files[fi];
+		rd.single = rd.f->serves[ENT_PERSON] && rd.f->serves[ENT_CONTRACT];
+		pt->ret = csv_run(rd.f, 0, skip_header, &rd, &pt->e);
+		strmap_release(&rd.seen);
+	}
+	return NULL;
+}
+
+/*
+ * The persons file is read here while a second thread reads the contracts
+ * and assignments files (the machine has cores to spare, and the files
+ * share nothing until they are checked together). The second thread's
+ * records and problems are appended afterwards, so the result is the same
+ * as reading the files one after the other.
+ */
+static int
+read_rows(const struct source_cfg *cfg, struct csvfile *files, int nfiles, struct snapshot *s, struct problems *ps,
+	  struct err *e)
+{
+	struct snapshot other;
+	struct problems ops;
+	struct part a, b;
+	pthread_t tid;
+	int threaded = 0, ret = -1;
+
+	memset(&a, 0, sizeof(a));
+	a.cfg = cfg;
+	a.files = files;
+	a.first = 0;
+	a.last = nfiles > 1 ? 1 : nfiles;
+	a.s = s;
+	a.ps = ps;
+	b = a;
+	b.first = a.last;
+	b.last = nfiles;
+	snapshot_init(&other);
+	problems_init(&ops);
+	for (int ent = 0; ent < ENT_COUNT; ent++)
+		snapshot_set_extras(&other, (enum entity)ent, s->extra_names[ent], s->nextra[ent]);
+	b.s = &other;
+	b.ps = &ops;
+	if (b.first < b.last)
+		threaded = pthread_create(&tid, NULL, read_part, &b) == 0;
+	read_part(&a);
+	if (threaded)
+		pthread_join(tid, NULL);
+	else if (b.first < b.last)
+		read_part(&b);
+	if (a.ret < 0) {
+		*e = a.e;
+		goto out;
+	}
+	if (b.first < b.last && b.ret < 0) {
+		*e = b.e;
+		goto out;
+	}
+	snapshot_append(s, &other);
+	problems_append(ps, &ops);
+	ret = 0;
+out:
+	snapshot_release(&other);
+	problems_release(&ops);
+	return ret;
 }
 
 int
@@ -740,22 +850,15 @@ source_csv_read(const struct source_cfg *cfg, struct snapshot *s, struct problem
 			}
 		}
 	}
-	for (int fi = 0; fi < nfiles; fi++) {
-		struct reader rd;
-		int r;
+	for (int fi = 0; fi < nfiles; fi++)
+		for (size_t k = 0; k < snapshot_nfields; k++) {
+			const struct field_def *d = &snapshot_fields[k];
+			int col = files[fi].serves[d->ent] ? files[fi].col[d->ent][d->idx] : -1;
 
-		memset(&rd, 0, sizeof(rd));
-		rd.cfg = cfg;
-		rd.s = s;
-		rd.ps = ps;
-		rd.f = &files[fi];
-		rd.single = files[fi].serves[ENT_PERSON] && files[fi].serves[ENT_CONTRACT];
-		r = csv_run(&files[fi], 0, skip_header, &rd, e);
-		strmap_release(&rd.seen);
-		if (r < 0)
-			goto out;
-	}
-	ret = 0;
+			if (col >= 0)
+				snapshot_label_add(s, files[fi].name, d->name, files[fi].header[col]);
+		}
+	ret = read_rows(cfg, files, nfiles, s, ps, e);
 out:
 	for (int i = 0; i < 3; i++)
 		csvfile_close(&files[i]);

@@ -177,7 +177,9 @@ read_person(struct jctx *jc, json_t *obj, size_t idx)
 	char path[64], sub[128], where[256];
 	json_t *arr, *item;
 	struct person *p;
+	char *key;
 	size_t i;
+	int bad;
 
 	snprintf(path, sizeof(path), "persons[%zu]", idx);
 	if (!json_is_object(obj)) {
@@ -186,13 +188,18 @@ read_person(struct jctx *jc, json_t *obj, size_t idx)
 			     "expected an object with the person's fields");
 		return;
 	}
-	if (read_fields(jc, ENT_PERSON, obj, path, pf, px, NULL) < 0)
+	/* The raw key names the record in problems, so --skip-invalid can keep what was known of it. */
+	key = scalar_text(field_value(jc->cfg, obj, "employee_id"));
+	bad = read_fields(jc, ENT_PERSON, obj, path, pf, px, key) < 0;
+	free(key);
+	if (bad)
 		return;
 	p = snapshot_add_person(jc->s);
 	memcpy(p->f, pf, sizeof(pf));
 	if (px)
 		p->extra = px;
 	p->at.file = jc->file;
+	p->at.path = arena_strdup(&jc->s->arena, path);
 	arr = json_object_get(obj, "contracts");
 	if (arr && !json_is_array(arr)) {
 		snprintf(where, sizeof(where), "field \"%s.contracts\"", path);
@@ -204,7 +211,16 @@ read_person(struct jctx *jc, json_t *obj, size_t idx)
 		civil_day ds, de;
 
 		snprintf(sub, sizeof(sub), "%s.contracts[%zu]", path, i);
-		if (!json_is_object(item) || read_fields(jc, ENT_CONTRACT, item, sub, cf, cx, NULL) < 0)
+		if (!json_is_object(item)) {
+			snprintf(where, sizeof(where), "field \"%s\"", sub);
+			problems_add(jc->ps, PROBLEM_ERROR, jc->file, 0, where, NULL, ENT_CONTRACT, NULL,
+				     "expected an object with the contract's fields");
+			continue;
+		}
+		key = scalar_text(field_value(jc->cfg, item, "contract_id"));
+		bad = read_fields(jc, ENT_CONTRACT, item, sub, cf, cx, key) < 0;
+		free(key);
+		if (bad)
 			continue;
 		if (*cf[C_EMPLOYEE_ID] && strcmp(cf[C_EMPLOYEE_ID], pf[P_EMPLOYEE_ID])) {
 			snprintf(where, sizeof(where), "field \"%s.employee_id\"", sub);
@@ -223,6 +239,7 @@ read_person(struct jctx *jc, json_t *obj, size_t idx)
 		c->end = de;
 		c->fte = *c->f[C_FTE] ? strtod(c->f[C_FTE], NULL) : 0;
 		c->at.file = jc->file;
+		c->at.path = arena_strdup(&jc->s->arena, sub);
 		if (!*c->f[C_CONTRACT_ID]) {
 			struct buf b = BUF_INIT;
 
@@ -243,7 +260,13 @@ read_person(struct jctx *jc, json_t *obj, size_t idx)
 		civil_day ds, de;
 
 		snprintf(sub, sizeof(sub), "%s.assignments[%zu]", path, i);
-		if (!json_is_object(item) || read_fields(jc, ENT_ASSIGNMENT, item, sub, af, ax, NULL) < 0)
+		if (!json_is_object(item)) {
+			snprintf(where, sizeof(where), "field \"%s\"", sub);
+			problems_add(jc->ps, PROBLEM_ERROR, jc->file, 0, where, NULL, ENT_ASSIGNMENT, NULL,
+				     "expected an object with the assignment's fields");
+			continue;
+		}
+		if (read_fields(jc, ENT_ASSIGNMENT, item, sub, af, ax, NULL) < 0)
 			continue;
 		af[A_EMPLOYEE_ID] = pf[P_EMPLOYEE_ID];
 		if (dates(jc, sub, af[A_START_DATE], af[A_END_DATE], &ds, &de, ENT_ASSIGNMENT, NULL) < 0)
@@ -255,6 +278,7 @@ read_person(struct jctx *jc, json_t *obj, size_t idx)
 		a->start = ds;
 		a->end = de;
 		a->at.file = jc->file;
+		a->at.path = arena_strdup(&jc->s->arena, sub);
 	}
 }
 

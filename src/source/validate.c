@@ -11,21 +11,37 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-static const char *
-column_label(const struct source_cfg *cfg, const char *field)
+/*
+ * Where a record's field stands, as the user sees it: the column header its
+ * own file uses (a field may have alternatives), or the JSON path.
+ */
+static void
+where_col(char *out, size_t outlen, const struct snapshot *s, const struct origin *at, const struct source_cfg *cfg,
+	  const char *field)
 {
-	const struct cfg_field *cf = source_cfg_field(cfg, field);
+	const struct cfg_field *cf;
+	const char *label;
 
-	return cf ? cf->columns[0] : field;
+	if (at->path) {
+		snprintf(out, outlen, "field \"%s.%s\"", at->path, field);
+		return;
+	}
+	label = snapshot_label(s, at->file, field);
+	if (!label) {
+		cf = source_cfg_field(cfg, field);
+		label = cf ? cf->columns[0] : field;
+	}
+	snprintf(out, outlen, "column \"%s\"", label);
 }
 
+/* "on line 4" or "at persons[2]": where the first of two duplicates is. */
 static void
-where_col(char *out, size_t outlen, const struct source_cfg *cfg, const char *field, int json)
+first_at(char *out, size_t outlen, const struct origin *at)
 {
-	if (json)
-		snprintf(out, outlen, "field \"%s\"", field);
+	if (at->path)
+		snprintf(out, outlen, "at %s", at->path);
 	else
-		snprintf(out, outlen, "column \"%s\"", column_label(cfg, field));
+		snprintf(out, outlen, "on line %d", at->line);
 }
 
 /* Leaves out later persons with an employee_id seen before; seen maps each id to its first person. */
@@ -34,21 +50,17 @@ check_duplicate_persons(const struct source_cfg *cfg, struct snapshot *s, struct
 			struct strmap *seen_out)
 {
 	struct strmap seen = STRMAP_INIT;
-	char where[256];
-	int json = cfg->format == SOURCE_JSON;
+	char where[512], first_where[256];
 
-	where_col(where, sizeof(where), cfg, "employee_id", json);
 	for (size_t i = 0; i < s->npersons; i++) {
 		struct person *p = &s->persons[i];
 		size_t first;
 
 		if (strmap_get(&seen, p->f[P_EMPLOYEE_ID], &first)) {
-			if (s->persons[first].at.line)
-				problems_add(ps, PROBLEM_ERROR, p->at.file, p->at.line, where, p->f[P_EMPLOYEE_ID], ENT_PERSON,
-					     NULL, "duplicate employee_id (first on line %d)", s->persons[first].at.line);
-			else
-				problems_add(ps, PROBLEM_ERROR, p->at.file, p->at.line, where, p->f[P_EMPLOYEE_ID], ENT_PERSON,
-					     NULL, "duplicate employee_id");
+			where_col(where, sizeof(where), s, &p->at, cfg, "employee_id");
+			first_at(first_where, sizeof(first_where), &s->persons[first].at);
+			problems_add(ps, PROBLEM_ERROR, p->at.file, p->at.line, where, p->f[P_EMPLOYEE_ID], ENT_PERSON, NULL,
+				     "duplicate employee_id (first %s)", first_where);
 			drop[i] = 1;
 			continue;
 		}
@@ -62,18 +74,18 @@ check_contracts(const struct source_cfg *cfg, struct snapshot *s, struct problem
 		char *cdrop, struct strmap *persons)
 {
 	struct strmap seen = STRMAP_INIT;
-	char where[256], wid[256];
-	int json = cfg->format == SOURCE_JSON;
+	char where[512], wid[512], first_where[256];
 
-	where_col(where, sizeof(where), cfg, "contract_id", json);
-	where_col(wid, sizeof(wid), cfg, "employee_id", json);
 	for (size_t i = 0; i < s->ncontracts; i++) {
 		struct contract *c = &s->contracts[i];
 		size_t first, pi;
 
+		where_col(where, sizeof(where), s, &c->at, cfg, "contract_id");
+		where_col(wid, sizeof(wid), s, &c->at, cfg, "employee_id");
 		if (strmap_get(&seen, c->f[C_CONTRACT_ID], &first)) {
+			first_at(first_where, sizeof(first_where), &s->contracts[first].at);
 			problems_add(ps, PROBLEM_ERROR, c->at.file, c->at.line, where, c->f[C_CONTRACT_ID], ENT_CONTRACT,
-				     NULL, "duplicate contract_id (first on line %d)", s->contracts[first].at.line);
+				     NULL, "duplicate contract_id (first %s)", first_where);
 			cdrop[i] = 1;
 			continue;
 		}
@@ -95,14 +107,13 @@ static void
 check_assignments(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps, struct strmap *skipped,
 		  char *adrop, struct strmap *persons)
 {
-	char wid[256];
-	int json = cfg->format == SOURCE_JSON;
+	char wid[512];
 
-	where_col(wid, sizeof(wid), cfg, "employee_id", json);
 	for (size_t i = 0; i < s->nassignments; i++) {
 		struct assignment *a = &s->assignments[i];
 		size_t pi;
 
+		where_col(wid, sizeof(wid), s, &a->at, cfg, "employee_id");
 		if (strmap_get(skipped, a->f[A_EMPLOYEE_ID], &pi)) {
 			problems_add(ps, PROBLEM_ERROR, a->at.file, a->at.line, wid, a->f[A_EMPLOYEE_ID], ENT_ASSIGNMENT,
 				     NULL, "left out with its person, whose row has an error");
@@ -129,21 +140,22 @@ check_assignments(const struct source_cfg *cfg, struct snapshot *s, struct probl
 static size_t
 check_duplicate_assignments(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps)
 {
-	char where[256];
+	char where[512], first_where[256];
 	char *drop;
 	size_t before = s->nassignments;
 
 	/* Sorted by key after snapshot_index: a duplicate stands next to its twin. */
-	where_col(where, sizeof(where), cfg, "kind", cfg->format == SOURCE_JSON);
 	drop = xcalloc(s->nassignments + 1, 1);
 	for (size_t i = 1; i < s->nassignments; i++) {
 		struct assignment *a = &s->assignments[i], *b = &s->assignments[i - 1];
 
 		if (assignment_cmp(a, b))
 			continue;
+		where_col(where, sizeof(where), s, &a->at, cfg, "kind");
+		first_at(first_where, sizeof(first_where), &b->at);
 		problems_add(ps, PROBLEM_ERROR, a->at.file, a->at.line, where, a->f[A_KIND], ENT_ASSIGNMENT, NULL,
-			     "the same assignment (%s \"%s\" from %s) is also on line %d", a->f[A_KIND], a->f[A_VALUE],
-			     *a->f[A_START_DATE] ? a->f[A_START_DATE] : "the start", b->at.line);
+			     "the same assignment (%s \"%s\" from %s) is also %s", a->f[A_KIND], a->f[A_VALUE],
+			     *a->f[A_START_DATE] ? a->f[A_START_DATE] : "the start", first_where);
 		drop[i] = 1;
 	}
 	COMPACT(s->assignments, s->nassignments, drop);
@@ -166,15 +178,14 @@ manager_of(const struct snapshot *s, const struct person *p)
 static void
 check_managers(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps)
 {
-	char wp[256];
-	int json = cfg->format == SOURCE_JSON;
+	char wp[512];
 	unsigned char *state;
 
-	where_col(wp, sizeof(wp), cfg, "manager_id", json);
 	for (size_t i = 0; i < s->npersons; i++) {
 		const struct person *p = &s->persons[i];
 		size_t mi;
 
+		where_col(wp, sizeof(wp), s, &p->at, cfg, "manager_id");
 		if (*p->f[P_MANAGER_ID] && !snapshot_person_find(s, p->f[P_MANAGER_ID], &mi))
 			problems_add(ps, PROBLEM_WARNING, p->at.file, p->at.line, wp, p->f[P_MANAGER_ID], ENT_PERSON,
 				     p->f[P_EMPLOYEE_ID], "the manager is not a known person");
@@ -183,7 +194,10 @@ check_managers(const struct source_cfg *cfg, struct snapshot *s, struct problems
 		const struct contract *c = &s->contracts[i];
 		size_t mi;
 
-		if (*c->f[C_MANAGER_ID] && !snapshot_person_find(s, c->f[C_MANAGER_ID], &mi))
+		if (!*c->f[C_MANAGER_ID])
+			continue;
+		where_col(wp, sizeof(wp), s, &c->at, cfg, "manager_id");
+		if (!snapshot_person_find(s, c->f[C_MANAGER_ID], &mi))
 			problems_add(ps, PROBLEM_WARNING, c->at.file, c->at.line, wp, c->f[C_MANAGER_ID], ENT_CONTRACT,
 				     c->f[C_CONTRACT_ID], "the manager is not a known person");
 	}
@@ -202,11 +216,15 @@ check_managers(const struct source_cfg *cfg, struct snapshot *s, struct problems
 			if (!*m || !snapshot_person_find(s, m, &mi))
 				break;
 			if (state[mi] == 1) {
-				const struct person *p = &s->persons[mi];
+				/* Name the link that closes the cycle: this person, whose manager m is already on the walk. */
+				const struct person *p = &s->persons[cur];
+				const struct contract *pc = *p->f[P_MANAGER_ID] ? NULL :
+							    snapshot_primary_contract(s, p, DATE_NONE - 1);
+				const struct origin *at = pc ? &pc->at : &p->at;
 
-				problems_add(ps, PROBLEM_WARNING, p->at.file, p->at.line, wp, m, ENT_PERSON,
-					     p->f[P_EMPLOYEE_ID], "a cycle of managers: %s reports, through others or directly, to themselves",
-					     m);
+				where_col(wp, sizeof(wp), s, at, cfg, "manager_id");
+				problems_add(ps, PROBLEM_WARNING, at->file, at->line, wp, m, ENT_PERSON, p->f[P_EMPLOYEE_ID],
+					     "a cycle of managers: %s reports, through others or directly, to themselves", m);
 				break;
 			}
 			cur = mi;
@@ -228,13 +246,15 @@ check_managers(const struct source_cfg *cfg, struct snapshot *s, struct problems
 static void
 check_conventions(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps)
 {
-	char where[256];
+	char where[512];
 
-	where_col(where, sizeof(where), cfg, "name_convention", cfg->format == SOURCE_JSON);
 	for (size_t i = 0; i < s->npersons; i++) {
 		const struct person *p = &s->persons[i];
 		const char *c = p->f[P_NAME_CONVENTION];
 
+		if (!*c)
+			continue;
+		where_col(where, sizeof(where), s, &p->at, cfg, "name_convention");
 		if (*c && strcmp(c, "B") && strcmp(c, "P") && strcmp(c, "BP") && strcmp(c, "PB"))
 			problems_add(ps, PROBLEM_WARNING, p->at.file, p->at.line, where, c, ENT_PERSON,
 				     p->f[P_EMPLOYEE_ID], "not a name convention (expected B, P, BP or PB); B is used");

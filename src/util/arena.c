@@ -63,6 +63,27 @@ arena_strdup(struct arena *a, const char *s)
 }
 
 void
+arena_adopt(struct arena *to, struct arena *from)
+{
+	struct arena_block *last = from->head;
+
+	if (!last)
+		return;
+	while (last->next)
+		last = last->next;
+	/* from's blocks go behind to's current block, which keeps filling. */
+	if (to->head) {
+		last->next = to->head->next;
+		to->head->next = from->head;
+	} else {
+		to->head = from->head;
+	}
+	to->used_total += from->used_total;
+	from->head = NULL;
+	from->used_total = 0;
+}
+
+void
 arena_release(struct arena *a)
 {
 	struct arena_block *b = a->head, *next;

@@ -20,6 +20,8 @@ struct arena {
 void *arena_alloc(struct arena *a, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
+/* Moves every allocation of from into to (they now live as long as to); from is empty. */
+void arena_adopt(struct arena *to, struct arena *from);
 /* Frees every allocation of the arena; the arena is empty and reusable. */
 void arena_release(struct arena *a);
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/date.h"
@@ -194,7 +195,20 @@ date_zone_known(const char *tz)
 	if (!strcmp(tz, "UTC"))
 		return 1;
 	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
-	return access(path, R_OK) == 0;
+	/* A folder ("Europe") or a data file ("zone.tab") is not a zone: real ones start with "TZif". */
+	{
+		char magic[4];
+		FILE *f = fopen(path, "rb");
+		struct stat st;
+		int ok;
+
+		if (!f)
+			return 0;
+		ok = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && fread(magic, 1, 4, f) == 4 &&
+		     !memcmp(magic, "TZif", 4);
+		fclose(f);
+		return ok;
+	}
 }
 
 int

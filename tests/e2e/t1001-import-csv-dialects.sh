@@ -284,6 +284,20 @@ test_expect_success 'trailing empty columns in the header and the rows are ignor
 	test_cmp expect actual
 '
 
+test_expect_success 'rows and trailing cells that hold only blanks are skipped like empty ones' '
+	in_dir blank-rows &&
+	mkdir hr &&
+	printf "employee_id;given_name;family_name\n1001;Anna;Jansen; \n   \n  ;  ;  \n1002;Bert;Bakker;\t\n\n" >hr/persons.csv &&
+	printf "contract_id;employee_id;start_date\nC1;1001;2020-01-01\nC2;1002;2020-01-01;  ;  \n \n" >hr/contracts.csv &&
+	write_config &&
+	roster import >out 2>err &&
+	test_must_contain out "source hr: 2 persons, 2 contracts" &&
+	test_must_not_contain err "error" &&
+	expect "Jansen" "Bakker" &&
+	{ show 1001 .family_name && show 1002 .family_name; } >actual &&
+	test_cmp expect actual
+'
+
 test_expect_success 'headers match the configured names whatever their case, spacing, dashes and accents' '
 	in_dir headers &&
 	mkdir hr &&
@@ -329,6 +343,29 @@ test_expect_success 'a decimal comma in fte is stored with a point' '
 	roster import &&
 	expect "C1=0.8" "C2=1" "C3=0.75" "C4=0.5" &&
 	show 1001 ".contracts[] | \"\(.contract_id)=\(.fte)\"" >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'the same fte is stored the same however it is written' '
+	in_dir fte-canonical &&
+	mkdir hr &&
+	printf "employee_id;family_name\n1001;Jansen\n" >hr/persons.csv &&
+	cat >hr/contracts.csv <<-\EOF &&
+	contract_id;employee_id;start_date;fte
+	C1;1001;2020-01-01;0,8
+	C2;1001;2020-01-01;0.80
+	C3;1001;2020-01-01;0.800000000
+	C4;1001;2020-01-01;00,8
+	C5;1001;2020-01-01;0,00005
+	C6;1001;2020-01-01;0.0000500000
+	EOF
+	write_config &&
+	roster import &&
+	show 1001 "[.contracts[] | .fte] | .[0:4] | unique | join(\" \")" >actual &&
+	expect "0.8" &&
+	test_cmp expect actual &&
+	show 1001 "[.contracts[] | .fte] | .[4:6] | unique | length" >actual &&
+	expect 1 &&
 	test_cmp expect actual
 '
 
