@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "source/source.h"
 #include "util/buf.h"
@@ -402,7 +403,7 @@ struct reader {
 /* Values of one row for one entity, normalised; 0 when all is well, -1 after listing the problems. */
 static int
 row_fields(struct reader *rd, enum entity ent, struct cell *cells, int line, const char **f, const char **x,
-	   const char *key)
+	   enum entity pent, const char *key)
 {
 	struct csvfile *file = rd->f;
 	int nf = snapshot_entity_nfields(ent), bad = 0;
@@ -417,17 +418,17 @@ row_fields(struct reader *rd, enum entity ent, struct cell *cells, int line, con
 		if (col >= 0 && source_normalize(rd->s, rd->cfg, d, cells[col].s, cells[col].len, &f[i], msg,
 						 sizeof(msg)) < 0) {
 			snprintf(where, sizeof(where), "column \"%s\"", file->header[col]);
-			problems_add(rd->ps, PROBLEM_ERROR, file->name, line, where, cells[col].s, ent, key, "%s", msg);
+			problems_add(rd->ps, PROBLEM_ERROR, file->name, line, where, cells[col].s, pent, key, "%s", msg);
 			bad = 1;
 			continue;
 		}
 		if (d->required && !*f[i]) {
 			if (col >= 0) {
 				snprintf(where, sizeof(where), "column \"%s\"", file->header[col]);
-				problems_add(rd->ps, PROBLEM_ERROR, file->name, line, where, "", ent, key,
+				problems_add(rd->ps, PROBLEM_ERROR, file->name, line, where, "", pent, key,
 					     "%s is required and empty", d->name);
 			} else {
-				problems_add(rd->ps, PROBLEM_ERROR, file->name, line, NULL, NULL, ent, key,
+				problems_add(rd->ps, PROBLEM_ERROR, file->name, line, NULL, NULL, pent, key,
 					     "%s is required and no column holds it (map it under fields:)", d->name);
 			}
 			bad = 1;
@@ -439,7 +440,7 @@ row_fields(struct reader *rd, enum entity ent, struct cell *cells, int line, con
 		if (col >= 0 && source_normalize(rd->s, rd->cfg, NULL, cells[col].s, cells[col].len, &x[k], msg,
 						 sizeof(msg)) < 0) {
 			snprintf(where, sizeof(where), "column \"%s\"", file->header[col]);
-			problems_add(rd->ps, PROBLEM_ERROR, file->name, line, where, cells[col].s, ent, key, "%s", msg);
+			problems_add(rd->ps, PROBLEM_ERROR, file->name, line, where, cells[col].s, pent, key, "%s", msg);
 			bad = 1;
 		}
 	}
@@ -484,17 +485,33 @@ dates_in_order(struct reader *rd, struct cell *cells, int line, enum entity ent,
 	return 0;
 }
 
+/* Single-file mode: 1 when this row's person was read from an earlier row. */
+static int
+person_seen(struct reader *rd, struct cell *cells)
+{
+	int col = rd->f->col[ENT_PERSON][P_EMPLOYEE_ID];
+	char msg[128];
+	const char *id;
+	size_t idx;
+
+	if (col < 0 || source_normalize(rd->s, rd->cfg, NULL, cells[col].s, cells[col].len, &id, msg, sizeof(msg)) < 0)
+		return 0;
+	return strmap_get(&rd->seen, id, &idx);
+}
+
 static int
 same_person(struct reader *rd, const struct person *p, const char **f, int line, struct cell *cells)
 {
 	char where[512];
+	int cidcol = rd->f->col[ENT_CONTRACT][C_CONTRACT_ID];
 
 	for (int i = 0; i < P_NFIELDS; i++) {
 		if (!strcmp(p->f[i], f[i]))
 			continue;
 		snprintf(where, sizeof(where), "column \"%s\"", header_of(rd, ENT_PERSON, i));
 		problems_add(rd->ps, PROBLEM_ERROR, rd->f->name, line, where, cell_of(rd, cells, ENT_PERSON, i),
-			     ENT_CONTRACT, NULL, "differs from line %d for the same person (\"%s\")", p->at.line, p->f[i]);
+			     ENT_CONTRACT, cidcol >= 0 ? cells[cidcol].s : NULL,
+			     "differs from line %d for the same person (\"%s\")", p->at.line, p->f[i]);
 		return 0;
 	}
 	return 1;
@@ -526,7 +543,11 @@ data_row(void *ctx, struct cell *cells, size_t n, int line, struct err *e)
 		 * what was known of it and its contracts go with it.
 		 */
 		enum entity ent = f->serves[ENT_PERSON] ? ENT_PERSON : f->serves[ENT_CONTRACT] ? ENT_CONTRACT : ENT_ASSIGNMENT;
-		int kcol = ent == ENT_PERSON ? f->col[ENT_PERSON][P_EMPLOYEE_ID] :
+		int kcol;
+
+		if (rd->single && (size_t)f->col[ENT_PERSON][P_EMPLOYEE_ID] < n && person_seen(rd, cells))
+			ent = ENT_CONTRACT; /* a later row of a person already read: only its contract goes */
+		kcol = ent == ENT_PERSON ? f->col[ENT_PERSON][P_EMPLOYEE_ID] :
 			   ent == ENT_CONTRACT ? f->col[ENT_CONTRACT][C_CONTRACT_ID] : -1;
 		size_t shown = n < f->ncols ? n : nonempty;
 
@@ -545,8 +566,20 @@ data_row(void *ctx, struct cell *cells, size_t n, int line, struct err *e)
 			px = arena_alloc(&rd->s->arena, rd->s->nextra[ENT_PERSON] * sizeof(*px));
 		for (i = 0; i < rd->s->nextra[ENT_PERSON]; i++)
 			px[i] = "";
-		if (row_fields(rd, ENT_PERSON, cells, line, pf, px, key) < 0)
+		/*
+		 * In one file with a row per contract, a later row of a person already
+		 * read is about its contract: a problem there leaves out that contract,
+		 * not the person and every other contract of theirs.
+		 */
+		if (rd->single && person_seen(rd, cells)) {
+			int cidcol = f->col[ENT_CONTRACT][C_CONTRACT_ID];
+
+			if (row_fields(rd, ENT_PERSON, cells, line, pf, px, ENT_CONTRACT,
+				       cidcol >= 0 ? cells[cidcol].s : NULL) < 0)
+				return 0;
+		} else if (row_fields(rd, ENT_PERSON, cells, line, pf, px, ENT_PERSON, key) < 0) {
 			return 0; /* with the person, the row's contract is left out too */
+		}
 		if (rd->single && strmap_get(&rd->seen, pf[P_EMPLOYEE_ID], &idx)) {
 			if (!same_person(rd, &rd->s->persons[idx], pf, line, cells))
 				return 0;
@@ -571,7 +604,7 @@ data_row(void *ctx, struct cell *cells, size_t n, int line, struct err *e)
 			cx = arena_alloc(&rd->s->arena, rd->s->nextra[ENT_CONTRACT] * sizeof(*cx));
 		for (i = 0; i < rd->s->nextra[ENT_CONTRACT]; i++)
 			cx[i] = "";
-		if (row_fields(rd, ENT_CONTRACT, cells, line, cf, cx, key) < 0)
+		if (row_fields(rd, ENT_CONTRACT, cells, line, cf, cx, ENT_CONTRACT, key) < 0)
 			bad = 1;
 		else if (dates_in_order(rd, cells, line, ENT_CONTRACT, C_START_DATE, C_END_DATE, cf[C_START_DATE],
 					cf[C_END_DATE], &ds, &de, key) < 0)
@@ -612,7 +645,7 @@ data_row(void *ctx, struct cell *cells, size_t n, int line, struct err *e)
 			ax = arena_alloc(&rd->s->arena, rd->s->nextra[ENT_ASSIGNMENT] * sizeof(*ax));
 		for (i = 0; i < rd->s->nextra[ENT_ASSIGNMENT]; i++)
 			ax[i] = "";
-		if (row_fields(rd, ENT_ASSIGNMENT, cells, line, af, ax, NULL) < 0)
+		if (row_fields(rd, ENT_ASSIGNMENT, cells, line, af, ax, ENT_ASSIGNMENT, NULL) < 0)
 			return 0;
 		if (dates_in_order(rd, cells, line, ENT_ASSIGNMENT, A_START_DATE, A_END_DATE, af[A_START_DATE],
 				   af[A_END_DATE], &ds, &de, NULL) < 0)
@@ -730,6 +763,19 @@ out:
 	return ret;
 }
 
+/* 1 when two paths name one file, however they are spelt ("hr.csv", "./hr.csv", a link). */
+static int
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (!strcmp(a, b))
+		return 1;
+	if (stat(a, &sa) < 0 || stat(b, &sb) < 0)
+		return 0;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 int
 source_csv_read(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps, struct err *e)
 {
@@ -750,7 +796,7 @@ source_csv_read(const struct source_cfg *cfg, struct snapshot *s, struct problem
 	files[nfiles].serves[ENT_PERSON] = 1;
 	nfiles++;
 	if (cfg->contracts) {
-		if (!strcmp(cfg->contracts_path, cfg->persons_path)) {
+		if (same_file(cfg->contracts_path, cfg->persons_path)) {
 			files[0].serves[ENT_CONTRACT] = 1;
 		} else {
 			if (csvfile_open(&files[nfiles], cfg->contracts, cfg->contracts_path, cfg, e) < 0)
@@ -760,8 +806,8 @@ source_csv_read(const struct source_cfg *cfg, struct snapshot *s, struct problem
 		}
 	}
 	if (cfg->assignments) {
-		if (!strcmp(cfg->assignments_path, cfg->persons_path) ||
-		    (cfg->contracts && !strcmp(cfg->assignments_path, cfg->contracts_path))) {
+		if (same_file(cfg->assignments_path, cfg->persons_path) ||
+		    (cfg->contracts && same_file(cfg->assignments_path, cfg->contracts_path))) {
 			err_set(e, ERR_CONFIG, "source \"%s\": assignments must be a file of their own (\"%s\" is also the persons or contracts file)",
 				cfg->name, cfg->assignments);
 			goto out;

@@ -536,7 +536,14 @@ put_person(struct writer *w, const struct snapshot *s, const struct person *p, s
 	sqlite3_bind_text(st, P_NFIELDS + 1, w->extra.s, (int)w->extra.len, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, P_NFIELDS + 2, w->source, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, P_NFIELDS + 3, w->snap);
-	return step(w, st, e);
+	if (step(w, st, e) < 0)
+		return -1;
+	/* The upsert leaves a person of another source alone: then nothing changed. */
+	if (!sqlite3_changes(w->v->db))
+		return err_set(e, ERR_INVALID,
+			       "source %s: employee_id \"%s\" already belongs to a person of another source (employee_ids must be unique across sources)",
+			       w->source, p->f[P_EMPLOYEE_ID]);
+	return 0;
 }
 
 static int
@@ -549,7 +556,13 @@ put_contract(struct writer *w, const struct snapshot *s, const struct contract *
 	extras_to_json(&w->extra, s, ENT_CONTRACT, c->extra);
 	sqlite3_bind_text(st, C_NFIELDS + 1, w->extra.s, (int)w->extra.len, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, C_NFIELDS + 2, w->source, -1, SQLITE_STATIC);
-	return step(w, st, e);
+	if (step(w, st, e) < 0)
+		return -1;
+	if (!sqlite3_changes(w->v->db))
+		return err_set(e, ERR_INVALID,
+			       "source %s: contract_id \"%s\" already belongs to a contract of another source (contract_ids must be unique across sources)",
+			       w->source, c->f[C_CONTRACT_ID]);
+	return 0;
 }
 
 static int
@@ -797,7 +810,8 @@ vault_snapshot_store(struct vault *v, struct snapshot_meta *meta, const struct s
 		       " partner_name_prefix=excluded.partner_name_prefix, partner_name=excluded.partner_name,"
 		       " name_convention=excluded.name_convention, email_private=excluded.email_private,"
 		       " phone=excluded.phone, manager_id=excluded.manager_id, extra=excluded.extra,"
-		       " source=excluded.source, removed_in=NULL", &w.person_upsert, e) < 0 ||
+		       " source=excluded.source, removed_in=NULL"
+		       " WHERE persons.source = excluded.source OR persons.removed_in IS NOT NULL", &w.person_upsert, e) < 0 ||
 	    prepare(v, "UPDATE persons SET removed_in = ?1 WHERE employee_id = ?2", &w.person_remove, e) < 0 ||
 	    prepare(v, "INSERT INTO contracts (" CONTRACT_COLS ", extra, source, removed_in)"
 		       " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,NULL)"
@@ -806,7 +820,9 @@ vault_snapshot_store(struct vault *v, struct snapshot_meta *meta, const struct s
 		       " department_code=excluded.department_code, department_name=excluded.department_name,"
 		       " title_code=excluded.title_code, title_name=excluded.title_name, cost_center=excluded.cost_center,"
 		       " location=excluded.location, fte=excluded.fte, type=excluded.type, manager_id=excluded.manager_id,"
-		       " extra=excluded.extra, source=excluded.source, removed_in=NULL", &w.contract_upsert, e) < 0 ||
+		       " extra=excluded.extra, source=excluded.source, removed_in=NULL"
+		       " WHERE contracts.source = excluded.source OR contracts.removed_in IS NOT NULL",
+		    &w.contract_upsert, e) < 0 ||
 	    prepare(v, "UPDATE contracts SET removed_in = ?1 WHERE contract_id = ?2", &w.contract_remove, e) < 0 ||
 	    prepare(v, "INSERT INTO assignments (" ASSIGNMENT_COLS ", extra, source, removed_in)"
 		       " VALUES (?1,?2,?3,?4,?5,?6,?7,NULL)"
