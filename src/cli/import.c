@@ -137,7 +137,7 @@ print_kind(const struct changeset *cs, enum change_kind k, const char *label, in
 
 	if (!cs->count[k] && !always)
 		return;
-	printf("  %-18s %6zu", label, cs->count[k]);
+	printf("  %-19s %6zu", label, cs->count[k]);
 	for (size_t i = 0; i < cs->n && shown < SHOW_NAMES; i++) {
 		if (!(cs->v[i].kinds & (1u << k)))
 			continue;
@@ -179,6 +179,8 @@ print_summary(const struct source_cfg *src, const struct snapshot_meta *meta, co
 	if (carried)
 		printf("  %zu left-out record%s kept as they were in the previous snapshot\n", carried,
 		       carried == 1 ? "" : "s");
+	if (cs->gone > cs->gone_leavers)
+		printf("  %-19s %6zu  (already without a contract)\n", "gone from export", cs->gone - cs->gone_leavers);
 	if (!cs->n && !first)
 		printf("  no changes since the previous snapshot\n");
 }
@@ -277,7 +279,11 @@ import_one(const struct config *cfg, const struct source_cfg *src, struct vault 
 				      (json_int_t)gv.limit, "previous_persons", (json_int_t)gv.prev_persons, "max_removed",
 				      limit));
 	if (gv.refused && !o->force) {
-		if (gv.empty)
+		if (gv.empty && !gv.prev_persons)
+			fprintf(stderr,
+				"roster: source %s: refused by the guard: %s has no persons, so there is nothing to import. Check the HR export; if it is right, run again with --force\n",
+				src->name, src->persons);
+		else if (gv.empty)
 			fprintf(stderr,
 				"roster: source %s: refused by the guard: %s has no persons; storing it would remove all %zu persons of the previous snapshot. Check the HR export; if it is right, run again with --force\n",
 				src->name, src->persons, gv.prev_persons);
@@ -317,7 +323,10 @@ import_one(const struct config *cfg, const struct source_cfg *src, struct vault 
 	if (o->json)
 		json_object_set_new(res, "changes", changes_json(&cs));
 	if (!o->json) {
-		if (meta.forced)
+		if (meta.forced && gv.empty)
+			fprintf(stderr, "roster: source %s: the guard would refuse this import (no persons in the export); stored because of --force\n",
+				src->name);
+		else if (meta.forced)
 			fprintf(stderr, "roster: source %s: the guard would refuse this import (%zu of %zu persons go); stored because of --force\n",
 				src->name, gv.leaving, gv.prev_persons);
 		print_problems(&ps, PROBLEM_WARNING, "warning: ");

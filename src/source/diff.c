@@ -220,9 +220,14 @@ compare_person(struct changeset *cs, const struct snapshot *ps, const struct per
 	struct change *c = new_change(cs, np ? np : pp);
 
 	if (!np) {
-		/* Gone from the feed: a leaver, whatever their contracts said. */
+		/*
+		 * Gone from the feed: a leaver if they still had work. Someone whose
+		 * contracts had already ended left earlier; HR tidying up old records
+		 * is no reason to count them again (nor to trip the guard).
+		 */
 		c->gone = 1;
-		detail(c, CH_LEAVER, NULL, NULL, NULL, NULL);
+		if (employed(ps, pp, pat))
+			detail(c, CH_LEAVER, NULL, NULL, NULL, NULL);
 		for (size_t i = 0; i < pp->ncontracts; i++)
 			if (contract_current_or_future(&ps->contracts[pp->contract0 + i], pat))
 				detail(c, CH_CONTRACT_ENDED, NULL, ps->contracts[pp->contract0 + i].f[C_CONTRACT_ID], NULL,
@@ -241,7 +246,7 @@ compare_person(struct changeset *cs, const struct snapshot *ps, const struct per
 	{
 		int ep = employed(ps, pp, pat), en = employed(ns, np, nat);
 
-		if (!pp->ncontracts && np->ncontracts)
+		if (!pp->ncontracts && en)
 			detail(c, CH_JOINER, NULL, NULL, NULL, NULL);
 		else if (ep && !en)
 			detail(c, CH_LEAVER, NULL, NULL, NULL, NULL);
@@ -321,6 +326,7 @@ diff_snapshots(const struct snapshot *prev, civil_day prev_at, const struct snap
 			if (cs->v[k].kinds & (1u << kind))
 				cs->count[kind]++;
 		cs->gone += cs->v[k].gone != 0;
+		cs->gone_leavers += cs->v[k].gone && (cs->v[k].kinds & (1u << CH_LEAVER));
 	}
 }
 
@@ -330,7 +336,7 @@ import_guard(const struct source_cfg *cfg, const struct changeset *cs, size_t ne
 	memset(v, 0, sizeof(*v));
 	v->prev_persons = cs->prev_persons;
 	v->leaving = cs->count[CH_LEAVER];
-	v->gone = cs->gone;
+	v->gone = cs->gone_leavers;
 	v->limit = (size_t)cfg_limit_of(&cfg->max_removed, (long)cs->prev_persons);
 	if (!next_persons) {
 		v->empty = 1;

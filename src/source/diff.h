@@ -52,6 +52,7 @@ struct changeset {
 	size_t n, cap;
 	size_t count[CH_COUNT]; /* persons with each kind */
 	size_t gone;        /* persons no longer in the feed */
+	size_t gone_leavers;/* of those, the ones who still had a current or future contract */
 	size_t prev_persons;/* persons in the previous snapshot (present ones) */
 };
 
@@ -74,8 +75,8 @@ void diff_snapshots(const struct snapshot *prev, civil_day prev_at, const struct
 struct guard_verdict {
 	int refused;
 	int empty;       /* the new snapshot has no persons */
-	size_t leaving;  /* persons that go: gone from the feed, or without a current contract */
-	size_t gone;
+	size_t leaving;  /* leavers: persons who had a current contract and are gone or have none now */
+	size_t gone;     /* of those, the ones no longer in the feed */
 	size_t limit;
 	size_t prev_persons;
 };

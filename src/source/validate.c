@@ -163,16 +163,19 @@ check_duplicate_assignments(const struct source_cfg *cfg, struct snapshot *s, st
 	return before - s->nassignments;
 }
 
-/* The manager a person reports to: the person's own field, else the primary contract's. */
+/*
+ * The manager a person reports to, as change detection sees it: the primary
+ * contract's manager, else the person's own field. (The primary contract is
+ * taken as of the far future: which one it is must not depend on the day.)
+ */
 static const char *
 manager_of(const struct snapshot *s, const struct person *p)
 {
-	const struct contract *c;
+	const struct contract *c = snapshot_primary_contract(s, p, DATE_NONE - 1);
 
-	if (*p->f[P_MANAGER_ID])
-		return p->f[P_MANAGER_ID];
-	c = snapshot_primary_contract(s, p, DATE_NONE - 1);
-	return c ? c->f[C_MANAGER_ID] : "";
+	if (c && *c->f[C_MANAGER_ID])
+		return c->f[C_MANAGER_ID];
+	return p->f[P_MANAGER_ID];
 }
 
 static void
@@ -218,9 +221,8 @@ check_managers(const struct source_cfg *cfg, struct snapshot *s, struct problems
 			if (state[mi] == 1) {
 				/* Name the link that closes the cycle: this person, whose manager m is already on the walk. */
 				const struct person *p = &s->persons[cur];
-				const struct contract *pc = *p->f[P_MANAGER_ID] ? NULL :
-							    snapshot_primary_contract(s, p, DATE_NONE - 1);
-				const struct origin *at = pc ? &pc->at : &p->at;
+				const struct contract *pc = snapshot_primary_contract(s, p, DATE_NONE - 1);
+				const struct origin *at = pc && *pc->f[C_MANAGER_ID] ? &pc->at : &p->at;
 
 				where_col(wp, sizeof(wp), s, at, cfg, "manager_id");
 				problems_add(ps, PROBLEM_WARNING, at->file, at->line, wp, m, ENT_PERSON, p->f[P_EMPLOYEE_ID],

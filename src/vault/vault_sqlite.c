@@ -630,9 +630,10 @@ store_person(struct writer *w, const struct snapshot *prev, const struct person 
 		int cmp = !a ? 1 : !b ? -1 : strcmp(a->f[C_CONTRACT_ID], b->f[C_CONTRACT_ID]);
 
 		if (cmp < 0) {
-			const char *key[1] = { a->f[C_CONTRACT_ID] };
+			/* Only while it is still this person's: HR may have moved it to someone stored earlier. */
+			const char *key[2] = { a->f[C_CONTRACT_ID], a->f[C_EMPLOYEE_ID] };
 
-			if (remove_row(w, w->contract_remove, key, 1, e) < 0)
+			if (remove_row(w, w->contract_remove, key, 2, e) < 0)
 				return -1;
 			i++;
 		} else if (cmp > 0) {
@@ -823,7 +824,8 @@ vault_snapshot_store(struct vault *v, struct snapshot_meta *meta, const struct s
 		       " extra=excluded.extra, source=excluded.source, removed_in=NULL"
 		       " WHERE contracts.source = excluded.source OR contracts.removed_in IS NOT NULL",
 		    &w.contract_upsert, e) < 0 ||
-	    prepare(v, "UPDATE contracts SET removed_in = ?1 WHERE contract_id = ?2", &w.contract_remove, e) < 0 ||
+	    prepare(v, "UPDATE contracts SET removed_in = ?1 WHERE contract_id = ?2 AND employee_id = ?3",
+		    &w.contract_remove, e) < 0 ||
 	    prepare(v, "INSERT INTO assignments (" ASSIGNMENT_COLS ", extra, source, removed_in)"
 		       " VALUES (?1,?2,?3,?4,?5,?6,?7,NULL)"
 		       " ON CONFLICT (employee_id, kind, value, start_date) DO UPDATE SET end_date=excluded.end_date,"
@@ -853,7 +855,7 @@ vault_snapshot_store(struct vault *v, struct snapshot_meta *meta, const struct s
 			i++;
 			j++;
 		}
-		if (++written == next->npersons / 2)
+		if (++written == (next->npersons + 1) / 2)
 			testhook_kill("import-write");
 	}
 	if (exec(v, "CREATE INDEX IF NOT EXISTS contracts_person ON contracts(employee_id)", e) < 0)

@@ -441,7 +441,7 @@ test_expect_success 'one file with a row per contract: a person on two rows has 
 	EOF
 	roster import --at 2022-01-01 >out &&
 	test_must_contain out "source hr: 2 persons, 3 contracts, 0 assignments" &&
-	test_must_contain out "joiners                 2  1001 Anna Jansen, 1002 Bert Bakker" &&
+	test_must_contain out "joiners                  2  1001 Anna Jansen, 1002 Bert Bakker" &&
 	expect "C1 2020-01-01 ICT 0.6" "C3 2021-03-01 HR 0.4" &&
 	show 1001 ".contracts[] | \"\(.contract_id) \(.start_date) \(.[\"department.code\"]) \(.fte)\"" >actual &&
 	test_cmp expect actual &&

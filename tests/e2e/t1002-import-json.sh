@@ -73,7 +73,7 @@ test_expect_success 'an array of persons with nested contracts and assignments' 
 	write_two_persons &&
 	roster import --at 2022-01-01 >out &&
 	test_must_contain out "source hr: 2 persons, 3 contracts, 1 assignments; stored as snapshot 1" &&
-	test_must_contain out "joiners                 2  1001 Anna van Dijk, 1002 Bert Bakker" &&
+	test_must_contain out "joiners                  2  1001 Anna van Dijk, 1002 Bert Bakker" &&
 	expect "1001|Anna|van|Dijk|anna@example.net" &&
 	show 1001 "[.employee_id, .given_name, .family_name_prefix, .family_name, .email_private] | join(\"|\")" >actual &&
 	test_cmp expect actual &&

@@ -110,9 +110,9 @@ test_expect_success '--skip-invalid stores the valid rows, lists every skipped r
 	test_cmp expect actual &&
 	! grep "^error" err &&
 	test_must_contain out "source hr: 4 persons, 4 contracts, 1 assignments; stored as snapshot 2 (judged on 2025-01-01)" &&
-	test_must_contain out "  joiners                 1  1004 Dirk Visser" &&
-	test_must_contain out "  leavers                 0" &&
-	test_must_contain out "  name changes            1  1001 Annie Jansen" &&
+	test_must_contain out "  joiners                  1  1004 Dirk Visser" &&
+	test_must_contain out "  leavers                  0" &&
+	test_must_contain out "  name changes             1  1001 Annie Jansen" &&
 	test_must_contain out "  2 left-out records kept as they were in the previous snapshot" &&
 	test_must_not_contain out "1005"
 '
@@ -188,7 +188,7 @@ test_expect_success 'a person whose row is cut off is kept as before, not a leav
 	grep "^1002;Bert$" hr/persons.csv &&
 	import_ok --at 2025-01-01 --skip-invalid &&
 	test_must_contain err "skipped: hr/persons.csv:3: the row has 2 values, the header has 4 columns (a cut-off line?)" &&
-	test_must_contain out "  leavers                 0" &&
+	test_must_contain out "  leavers                  0" &&
 	roster person 1002 --at 2025-01-01 >out &&
 	test_must_contain out "1002  Bert Bakker" &&
 	test_must_not_contain out "no longer in the HR export"
@@ -219,7 +219,7 @@ test_expect_success 'JSON: a person whose record now has an error is kept as bef
 	sed -i "s/\"family_name\": \"Bakker\"/\"family_name\": \"\"/" hr/persons.json &&
 	import_ok --at 2025-01-01 --skip-invalid &&
 	test_must_contain err "skipped: hr/persons.json: field \"persons[1].family_name\": value \"\": family_name is required and empty" &&
-	test_must_contain out "  leavers                 0" &&
+	test_must_contain out "  leavers                  0" &&
 	test_must_contain out "  1 left-out record kept as they were in the previous snapshot" &&
 	roster person 1002 --at 2025-01-01 --json >p.json &&
 	test "$(jq -r "[.family_name, .present, .contracts[0].contract_id] | join(\" \")" p.json)" = "Bakker true C2"
@@ -232,7 +232,7 @@ test_expect_success 'JSON: a contract whose record now has an error is kept as b
 	sed -i "s/\"fte\": \"1\"/\"fte\": \"x\"/" hr/persons.json &&
 	import_ok --at 2025-01-01 --skip-invalid &&
 	test_must_contain err "skipped: hr/persons.json: field \"persons[2].contracts[0].fte\": value \"x\": not a number" &&
-	test_must_contain out "  leavers                 0" &&
+	test_must_contain out "  leavers                  0" &&
 	roster person 1003 --at 2025-01-01 --json >p.json &&
 	test "$(jq -r "[.contracts[0].contract_id, .contracts[0].fte, .contracts[0].status] | join(\" \")" p.json)" = "C3 1 active"
 '

@@ -128,11 +128,11 @@ test_expect_success 'the first import: everyone is a joiner' '
 	cat >expect <<-\EOF &&
 	source hr: 12 persons, 11 contracts, 1 assignments; stored as snapshot 1 (judged on 2025-01-10)
 	  first import of this source: everyone is new
-	  joiners                12  1001 Jan de Vries, 1002 Anna Bakker, 1003 Piet Jansen and 9 more
-	  leavers                 0
-	  rehires                 0
-	  movers                  0
-	  name changes            0
+	  joiners                  12  1001 Jan de Vries, 1002 Anna Bakker, 1003 Piet Jansen and 9 more
+	  leavers                   0
+	  rehires                   0
+	  movers                    0
+	  name changes              0
 	EOF
 	test_cmp_table expect out &&
 	test "$(jq ".imports[0].first" out.json)" = true &&
@@ -147,11 +147,11 @@ test_expect_success 'the same export again: no changes since the previous snapsh
 	import_at 2025-01-11 &&
 	cat >expect <<-\EOF &&
 	source hr: 12 persons, 11 contracts, 1 assignments; stored as snapshot 2 (judged on 2025-01-11)
-	  joiners                 0
-	  leavers                 0
-	  rehires                 0
-	  movers                  0
-	  name changes            0
+	  joiners                   0
+	  leavers                   0
+	  rehires                   0
+	  movers                    0
+	  name changes              0
 	  no changes since the previous snapshot
 	EOF
 	test_cmp_table expect out &&
@@ -166,12 +166,12 @@ test_expect_success 'joiner: a new person in the export' '
 	import_at 2025-01-15 &&
 	cat >expect <<-\EOF &&
 	source hr: 13 persons, 12 contracts, 1 assignments; stored as snapshot 3 (judged on 2025-01-15)
-	  joiners                 1  1014 Femke Bos
-	  leavers                 0
-	  rehires                 0
-	  movers                  0
-	  name changes            0
-	  contracts added         1  1014 Femke Bos
+	  joiners                   1  1014 Femke Bos
+	  leavers                   0
+	  rehires                   0
+	  movers                    0
+	  name changes              0
+	  contracts added           1  1014 Femke Bos
 	EOF
 	test_cmp_table expect out &&
 	expect_summary "{\"joiner\": 1, \"contract_added\": 1}" &&
@@ -187,12 +187,12 @@ test_expect_success 'joiner: a person without a contract gets a first one' '
 	import_at 2025-01-20 &&
 	cat >expect <<-\EOF &&
 	source hr: 13 persons, 13 contracts, 1 assignments; stored as snapshot 4 (judged on 2025-01-20)
-	  joiners                 1  1004 Karin Smit
-	  leavers                 0
-	  rehires                 0
-	  movers                  0
-	  name changes            0
-	  contracts added         1  1004 Karin Smit
+	  joiners                   1  1004 Karin Smit
+	  leavers                   0
+	  rehires                   0
+	  movers                    0
+	  name changes              0
+	  contracts added           1  1004 Karin Smit
 	EOF
 	test_cmp_table expect out &&
 	expect_summary "{\"joiner\": 1, \"contract_added\": 1}" &&
@@ -209,12 +209,12 @@ test_expect_success 'leaver: a person removed from the export' '
 	import_at 2025-01-25 &&
 	cat >expect <<-\EOF &&
 	source hr: 12 persons, 12 contracts, 1 assignments; stored as snapshot 5 (judged on 2025-01-25)
-	  joiners                 0
-	  leavers                 1  1006 Tom Mulder
-	  rehires                 0
-	  movers                  0
-	  name changes            0
-	  contracts ended         1  1006 Tom Mulder
+	  joiners                   0
+	  leavers                   1  1006 Tom Mulder
+	  rehires                   0
+	  movers                    0
+	  name changes              0
+	  contracts ended           1  1006 Tom Mulder
 	EOF
 	test_cmp_table expect out &&
 	expect_summary "{\"leaver\": 1, \"contract_ended\": 1, \"gone\": 1}" &&
@@ -230,12 +230,12 @@ test_expect_success 'leaver: the last contract now ends in the past' '
 	import_at 2025-02-03 &&
 	cat >expect <<-\EOF &&
 	source hr: 12 persons, 12 contracts, 1 assignments; stored as snapshot 6 (judged on 2025-02-03)
-	  joiners                 0
-	  leavers                 1  1007 Eva de Boer
-	  rehires                 0
-	  movers                  0
-	  name changes            0
-	  contracts ended         1  1007 Eva de Boer
+	  joiners                   0
+	  leavers                   1  1007 Eva de Boer
+	  rehires                   0
+	  movers                    0
+	  name changes              0
+	  contracts ended           1  1007 Eva de Boer
 	EOF
 	test_cmp_table expect out &&
 	expect_summary "{\"leaver\": 1, \"contract_ended\": 1}" &&
@@ -252,12 +252,12 @@ test_expect_success 'rehire: a leaver gets a new contract' '
 	import_at 2025-02-10 &&
 	cat >expect <<-\EOF &&
 	source hr: 12 persons, 13 contracts, 1 assignments; stored as snapshot 7 (judged on 2025-02-10)
-	  joiners                 0
-	  leavers                 0
-	  rehires                 1  1007 Eva de Boer
-	  movers                  0
-	  name changes            0
-	  contracts added         1  1007 Eva de Boer
+	  joiners                   0
+	  leavers                   0
+	  rehires                   1  1007 Eva de Boer
+	  movers                    0
+	  name changes              0
+	  contracts added           1  1007 Eva de Boer
 	EOF
 	test_cmp_table expect out &&
 	expect_summary "{\"rehire\": 1, \"contract_added\": 1}" &&
@@ -274,12 +274,12 @@ test_expect_success 'rehire: a person removed from the export comes back' '
 	import_at 2025-02-15 &&
 	cat >expect <<-\EOF &&
 	source hr: 13 persons, 14 contracts, 1 assignments; stored as snapshot 8 (judged on 2025-02-15)
-	  joiners                 0
-	  leavers                 0
-	  rehires                 1  1006 Tom Mulder
-	  movers                  0
-	  name changes            0
-	  contracts added         1  1006 Tom Mulder
+	  joiners                   0
+	  leavers                   0
+	  rehires                   1  1006 Tom Mulder
+	  movers                    0
+	  name changes              0
+	  contracts added           1  1006 Tom Mulder
 	EOF
 	test_cmp_table expect out &&
 	expect_summary "{\"rehire\": 1, \"contract_added\": 1}" &&
@@ -295,12 +295,12 @@ test_expect_success 'mover: department, title and location of the primary contra
 	import_at 2025-02-20 &&
 	cat >expect <<-\EOF &&
 	source hr: 13 persons, 14 contracts, 1 assignments; stored as snapshot 9 (judged on 2025-02-20)
-	  joiners                 0
-	  leavers                 0
-	  rehires                 0
-	  movers                  1  1010 Bas Peters
-	  name changes            0
-	  contracts changed       1  1010 Bas Peters
+	  joiners                   0
+	  leavers                   0
+	  rehires                   0
+	  movers                    1  1010 Bas Peters
+	  name changes              0
+	  contracts changed         1  1010 Bas Peters
 	EOF
 	test_cmp_table expect out &&
 	expect_summary "{\"mover\": 1, \"contract_changed\": 1}" &&
@@ -327,11 +327,11 @@ test_expect_success 'name change: a new family name' '
 	import_at 2025-02-25 &&
 	cat >expect <<-\EOF &&
 	source hr: 13 persons, 14 contracts, 1 assignments; stored as snapshot 10 (judged on 2025-02-25)
-	  joiners                 0
-	  leavers                 0
-	  rehires                 0
-	  movers                  0
-	  name changes            1  1008 Lisa Jansen
+	  joiners                   0
+	  leavers                   0
+	  rehires                   0
+	  movers                    0
+	  name changes              1  1008 Lisa Jansen
 	EOF
 	test_cmp_table expect out &&
 	expect_summary "{\"name_change\": 1}" &&
@@ -347,11 +347,11 @@ test_expect_success 'name change: convention B becomes BP with a partner name' '
 	import_at 2025-03-01 &&
 	cat >expect <<-\EOF &&
 	source hr: 13 persons, 14 contracts, 1 assignments; stored as snapshot 11 (judged on 2025-03-01)
-	  joiners                 0
-	  leavers                 0
-	  rehires                 0
-	  movers                  0
-	  name changes            1  1009 Maria Dekker
+	  joiners                   0
+	  leavers                   0
+	  rehires                   0
+	  movers                    0
+	  name changes              1  1009 Maria Dekker
 	EOF
 	test_cmp_table expect out &&
 	expect_summary "{\"name_change\": 1}" &&
@@ -370,13 +370,13 @@ test_expect_success 'manager change: the person names another manager' '
 	import_at 2025-03-05 &&
 	cat >expect <<-\EOF &&
 	source hr: 13 persons, 14 contracts, 1 assignments; stored as snapshot 12 (judged on 2025-03-05)
-	  joiners                 0
-	  leavers                 0
-	  rehires                 0
-	  movers                  0
-	  name changes            0
-	  manager changes         1  1011 Kees Vos
-	  other changes           1  1011 Kees Vos
+	  joiners                   0
+	  leavers                   0
+	  rehires                   0
+	  movers                    0
+	  name changes              0
+	  manager changes           1  1011 Kees Vos
+	  other changes             1  1011 Kees Vos
 	EOF
 	test_cmp_table expect out &&
 	expect_summary "{\"manager_change\": 1, \"person_changed\": 1}" &&
@@ -395,13 +395,13 @@ test_expect_success 'manager change: the primary contract names another manager 
 	import_at 2025-03-10 &&
 	cat >expect <<-\EOF &&
 	source hr: 13 persons, 14 contracts, 1 assignments; stored as snapshot 13 (judged on 2025-03-10)
-	  joiners                 0
-	  leavers                 0
-	  rehires                 0
-	  movers                  1  1002 Anna Bakker
-	  name changes            0
-	  manager changes         1  1002 Anna Bakker
-	  contracts changed       1  1002 Anna Bakker
+	  joiners                   0
+	  leavers                   0
+	  rehires                   0
+	  movers                    1  1002 Anna Bakker
+	  name changes              0
+	  manager changes           1  1002 Anna Bakker
+	  contracts changed         1  1002 Anna Bakker
 	EOF
 	test_cmp_table expect out &&
 	expect_summary "{\"mover\": 1, \"manager_change\": 1, \"contract_changed\": 1}" &&
@@ -421,12 +421,12 @@ test_expect_success 'contract added: two more contracts for one person count onc
 	import_at 2025-03-15 &&
 	cat >expect <<-\EOF &&
 	source hr: 13 persons, 16 contracts, 1 assignments; stored as snapshot 14 (judged on 2025-03-15)
-	  joiners                 0
-	  leavers                 0
-	  rehires                 0
-	  movers                  0
-	  name changes            0
-	  contracts added         1  1012 Noor Hendriks
+	  joiners                   0
+	  leavers                   0
+	  rehires                   0
+	  movers                    0
+	  name changes              0
+	  contracts added           1  1012 Noor Hendriks
 	EOF
 	test_cmp_table expect out &&
 	expect_summary "{\"contract_added\": 1}" &&
@@ -445,12 +445,12 @@ test_expect_success 'contract changed: fte of the primary, department of another
 	import_at 2025-03-20 &&
 	cat >expect <<-\EOF &&
 	source hr: 13 persons, 16 contracts, 1 assignments; stored as snapshot 15 (judged on 2025-03-20)
-	  joiners                 0
-	  leavers                 0
-	  rehires                 0
-	  movers                  0
-	  name changes            0
-	  contracts changed       1  1012 Noor Hendriks
+	  joiners                   0
+	  leavers                   0
+	  rehires                   0
+	  movers                    0
+	  name changes              0
+	  contracts changed         1  1012 Noor Hendriks
 	EOF
 	test_cmp_table expect out &&
 	expect_summary "{\"contract_changed\": 1}" &&
@@ -468,12 +468,12 @@ test_expect_success 'contract ended: a contract removed from the export' '
 	import_at 2025-03-25 &&
 	cat >expect <<-\EOF &&
 	source hr: 13 persons, 15 contracts, 1 assignments; stored as snapshot 16 (judged on 2025-03-25)
-	  joiners                 0
-	  leavers                 0
-	  rehires                 0
-	  movers                  0
-	  name changes            0
-	  contracts ended         1  1012 Noor Hendriks
+	  joiners                   0
+	  leavers                   0
+	  rehires                   0
+	  movers                    0
+	  name changes              0
+	  contracts ended           1  1012 Noor Hendriks
 	EOF
 	test_cmp_table expect out &&
 	expect_summary "{\"contract_ended\": 1}" &&
@@ -488,12 +488,12 @@ test_expect_success 'leaver: the same files, judged after the last day of the co
 	import_at 2025-04-01 &&
 	cat >expect <<-\EOF &&
 	source hr: 13 persons, 15 contracts, 1 assignments; stored as snapshot 17 (judged on 2025-04-01)
-	  joiners                 0
-	  leavers                 1  1003 Piet Jansen
-	  rehires                 0
-	  movers                  0
-	  name changes            0
-	  contracts ended         1  1003 Piet Jansen
+	  joiners                   0
+	  leavers                   1  1003 Piet Jansen
+	  rehires                   0
+	  movers                    0
+	  name changes              0
+	  contracts ended           1  1003 Piet Jansen
 	EOF
 	test_cmp_table expect out &&
 	expect_summary "{\"leaver\": 1, \"contract_ended\": 1}" &&
@@ -516,12 +516,12 @@ test_expect_success 'contract ended: one of two contracts gets an end date in th
 	import_at 2025-04-20 &&
 	cat >expect <<-\EOF &&
 	source hr: 13 persons, 15 contracts, 1 assignments; stored as snapshot 19 (judged on 2025-04-20)
-	  joiners                 0
-	  leavers                 0
-	  rehires                 0
-	  movers                  0
-	  name changes            0
-	  contracts ended         1  1012 Noor Hendriks
+	  joiners                   0
+	  leavers                   0
+	  rehires                   0
+	  movers                    0
+	  name changes              0
+	  contracts ended           1  1012 Noor Hendriks
 	EOF
 	test_cmp_table expect out &&
 	expect_summary "{\"contract_ended\": 1}" &&
@@ -537,12 +537,12 @@ test_expect_success 'assignment added' '
 	import_at 2025-04-25 &&
 	cat >expect <<-\EOF &&
 	source hr: 13 persons, 15 contracts, 2 assignments; stored as snapshot 20 (judged on 2025-04-25)
-	  joiners                 0
-	  leavers                 0
-	  rehires                 0
-	  movers                  0
-	  name changes            0
-	  assignments added       1  1013 Ruud Kok
+	  joiners                   0
+	  leavers                   0
+	  rehires                   0
+	  movers                    0
+	  name changes              0
+	  assignments added         1  1013 Ruud Kok
 	EOF
 	test_cmp_table expect out &&
 	expect_summary "{\"assignment_added\": 1}" &&
@@ -558,11 +558,11 @@ test_expect_success 'assignment changed: a later end date' '
 	import_at 2025-05-01 &&
 	cat >expect <<-\EOF &&
 	source hr: 13 persons, 15 contracts, 2 assignments; stored as snapshot 21 (judged on 2025-05-01)
-	  joiners                 0
-	  leavers                 0
-	  rehires                 0
-	  movers                  0
-	  name changes            0
+	  joiners                   0
+	  leavers                   0
+	  rehires                   0
+	  movers                    0
+	  name changes              0
 	  assignments changed     1  1013 Ruud Kok
 	EOF
 	test_cmp_table expect out &&
@@ -586,12 +586,12 @@ test_expect_success 'assignment ended: removed from the export' '
 	import_at 2025-05-05 &&
 	cat >expect <<-\EOF &&
 	source hr: 13 persons, 15 contracts, 1 assignments; stored as snapshot 22 (judged on 2025-05-05)
-	  joiners                 0
-	  leavers                 0
-	  rehires                 0
-	  movers                  0
-	  name changes            0
-	  assignments ended       1  1013 Ruud Kok
+	  joiners                   0
+	  leavers                   0
+	  rehires                   0
+	  movers                    0
+	  name changes              0
+	  assignments ended         1  1013 Ruud Kok
 	EOF
 	test_cmp_table expect out &&
 	expect_summary "{\"assignment_ended\": 1}" &&
@@ -607,12 +607,12 @@ test_expect_success 'assignment ended: its end date moved into the past' '
 	import_at 2025-05-10 &&
 	cat >expect <<-\EOF &&
 	source hr: 13 persons, 15 contracts, 1 assignments; stored as snapshot 23 (judged on 2025-05-10)
-	  joiners                 0
-	  leavers                 0
-	  rehires                 0
-	  movers                  0
-	  name changes            0
-	  assignments ended       1  1013 Ruud Kok
+	  joiners                   0
+	  leavers                   0
+	  rehires                   0
+	  movers                    0
+	  name changes              0
+	  assignments ended         1  1013 Ruud Kok
 	EOF
 	test_cmp_table expect out &&
 	expect_summary "{\"assignment_ended\": 1}" &&
@@ -635,14 +635,40 @@ test_expect_success 'nothing changed at the end: no changes since the previous s
 	import_at 2025-05-11 &&
 	cat >expect <<-\EOF &&
 	source hr: 13 persons, 15 contracts, 1 assignments; stored as snapshot 24 (judged on 2025-05-11)
-	  joiners                 0
-	  leavers                 0
-	  rehires                 0
-	  movers                  0
-	  name changes            0
+	  joiners                   0
+	  leavers                   0
+	  rehires                   0
+	  movers                    0
+	  name changes              0
 	  no changes since the previous snapshot
 	EOF
 	test_cmp_table expect out &&
+	test "$(jq -c ".imports[0].changes" out.json)" = "[]" &&
+	expect_summary "{}"
+'
+
+test_expect_success 'the same data in another form (delimiter, column order, dates, decimal comma, CRLF): no changes' '
+	awk -F, "BEGIN { OFS = \";\" }
+		{
+			for (i = 1; i <= NF; i++)
+				if (\$i ~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]\$/)
+					\$i = substr(\$i, 9, 2) \"-\" substr(\$i, 6, 2) \"-\" substr(\$i, 1, 4);
+				else if (\$i ~ /^[0-9]+\\.[0-9]+\$/)
+					sub(/\\./, \",\", \$i);
+				else if (NR > 1 && i == 11 && \$i ~ /^[0-9]+\$/)
+					\$i = \$i \",0\";
+			line = \$NF;
+			for (i = NF - 1; i >= 1; i--)
+				line = line \";\" \$i;
+			printf \"%s\\r\\n\", line
+		}" hr/contracts.csv >contracts.other &&
+	grep "^;employee;1,0;Utrecht;1000;Directeur;T01;Directie;DIR;;01-01-2015;1001;C1001" contracts.other &&
+	test "$(tr -cd "\r" <contracts.other | wc -c)" = "$(wc -l <contracts.other)" &&
+	grep ";1,0;Zwolle;3000;" contracts.other &&
+	grep ";0,8;Zwolle;3000;" contracts.other &&
+	mv contracts.other hr/contracts.csv &&
+	import_at 2025-05-12 &&
+	test_must_contain out "no changes since the previous snapshot" &&
 	test "$(jq -c ".imports[0].changes" out.json)" = "[]" &&
 	expect_summary "{}"
 '
