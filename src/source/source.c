@@ -24,6 +24,17 @@ source_read(const struct source_cfg *cfg, struct snapshot *out, struct problems 
 	return 0;
 }
 
+int
+source_period(const char *start, const char *end, civil_day *ds, civil_day *de)
+{
+	*ds = *de = DATE_NONE;
+	if (*start)
+		date_parse_iso(start, ds);
+	if (*end)
+		date_parse_iso(end, de);
+	return *ds != DATE_NONE && *de != DATE_NONE && *de < *ds ? -1 : 0;
+}
+
 /*
  * The usual fte ("1", "0,8", "0.5556", "1,0") written canonically without
  * printf: a decimal with a point, no trailing zeros, at most 6 significant
@@ -67,6 +78,23 @@ number_fast(const char *v, size_t len, struct arena *a, const char **out)
 	}
 	*out = arena_strndup(a, buf, n);
 	return 0;
+}
+
+int
+source_check(const struct source_cfg *cfg, struct err *e)
+{
+	struct snapshot s;
+	struct problems ps;
+	int ret;
+
+	if (cfg->format != SOURCE_JSON)
+		return source_csv_check(cfg, e);
+	snapshot_init(&s);
+	problems_init(&ps);
+	ret = source_json_read(cfg, &s, &ps, e);
+	snapshot_release(&s);
+	problems_release(&ps);
+	return ret;
 }
 
 int

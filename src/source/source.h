@@ -58,6 +58,14 @@ char *problem_format(const struct problem *p);
  */
 int source_read(const struct source_cfg *cfg, struct snapshot *out, struct problems *ps, struct err *e);
 
+/*
+ * For roster check: the source's files can be read and their headers have
+ * every configured column (csv), or the file is JSON of the right shape.
+ * Row data is not checked. 0, or -1 with e set.
+ */
+int source_check(const struct source_cfg *cfg, struct err *e);
+int source_csv_check(const struct source_cfg *cfg, struct err *e);
+
 /* The readers; same contract as source_read but without the checks. */
 int source_csv_read(const struct source_cfg *cfg, struct snapshot *out, struct problems *ps, struct err *e);
 int source_json_read(const struct source_cfg *cfg, struct snapshot *out, struct problems *ps, struct err *e);
@@ -69,6 +77,13 @@ int source_json_read(const struct source_cfg *cfg, struct snapshot *out, struct 
  */
 int source_normalize(struct snapshot *s, const struct source_cfg *cfg, const struct field_def *def,
 		     const char *v, size_t len, const char **out, char *msg, size_t msglen);
+
+/*
+ * The period of a record from its normalised start and end dates ("" when
+ * absent): sets *start and *end (DATE_NONE when absent) and returns -1 when
+ * the end is before the start, else 0.
+ */
+int source_period(const char *start, const char *end, civil_day *ds, civil_day *de);
 
 /*
  * The checks across records: duplicates, references to persons that are not

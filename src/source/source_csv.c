@@ -470,13 +470,7 @@ dates_in_order(struct reader *rd, struct cell *cells, int line, enum entity ent,
 {
 	char where[512];
 
-	*ds = DATE_NONE;
-	*de = DATE_NONE;
-	if (*start)
-		date_parse_iso(start, ds);
-	if (*end)
-		date_parse_iso(end, de);
-	if (*ds != DATE_NONE && *de != DATE_NONE && *de < *ds) {
+	if (source_period(start, end, ds, de) < 0) {
 		snprintf(where, sizeof(where), "column \"%s\"", header_of(rd, ent, ei));
 		problems_add(rd->ps, PROBLEM_ERROR, rd->f->name, line, where, cell_of(rd, cells, ent, ei), ent, key,
 			     "the end date is before the start date \"%s\"", cell_of(rd, cells, ent, si));
@@ -776,8 +770,9 @@ same_file(const char *a, const char *b)
 	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-int
-source_csv_read(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps, struct err *e)
+/* Reads the source; with headers_only, stops once every file is open and every column found. */
+static int
+csv_read(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps, int headers_only, struct err *e)
 {
 	struct csvfile files[3];
 	int nfiles = 0, ret = -1;
@@ -896,6 +891,10 @@ source_csv_read(const struct source_cfg *cfg, struct snapshot *s, struct problem
 			}
 		}
 	}
+	if (headers_only) {
+		ret = 0;
+		goto out;
+	}
 	for (int fi = 0; fi < nfiles; fi++)
 		for (size_t k = 0; k < snapshot_nfields; k++) {
 			const struct field_def *d = &snapshot_fields[k];
@@ -908,5 +907,26 @@ source_csv_read(const struct source_cfg *cfg, struct snapshot *s, struct problem
 out:
 	for (int i = 0; i < 3; i++)
 		csvfile_close(&files[i]);
+	return ret;
+}
+
+int
+source_csv_read(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps, struct err *e)
+{
+	return csv_read(cfg, s, ps, 0, e);
+}
+
+int
+source_csv_check(const struct source_cfg *cfg, struct err *e)
+{
+	struct snapshot s;
+	struct problems ps;
+	int ret;
+
+	snapshot_init(&s);
+	problems_init(&ps);
+	ret = csv_read(cfg, &s, &ps, 1, e);
+	snapshot_release(&s);
+	problems_release(&ps);
 	return ret;
 }

@@ -156,12 +156,7 @@ dates(struct jctx *jc, const char *path, const char *start, const char *end, civ
 {
 	char where[512];
 
-	*ds = *de = DATE_NONE;
-	if (*start)
-		date_parse_iso(start, ds);
-	if (*end)
-		date_parse_iso(end, de);
-	if (*ds != DATE_NONE && *de != DATE_NONE && *de < *ds) {
+	if (source_period(start, end, ds, de) < 0) {
 		snprintf(where, sizeof(where), "field \"%s.end_date\"", path);
 		problems_add(jc->ps, PROBLEM_ERROR, jc->file, 0, where, end, ent, key,
 			     "the end date is before the start date \"%s\"", start);

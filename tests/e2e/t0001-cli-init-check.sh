@@ -60,10 +60,26 @@ test_expect_success 'secrets come from the environment and from files' '
 	    persons: \${file:pfile}
 	EOF
 	echo "hr/p.csv" >pfile &&
-	ROSTER_T_VAULT=var/x.db roster -c env.yaml check >out &&
+	ROSTER_T_VAULT=var/x.db roster -c env.yaml check --config-only >out &&
 	test_must_contain out "vault var/x.db" &&
-	test_expect_code 2 env -u ROSTER_T_VAULT "$ROSTER" -c env.yaml check 2>err &&
+	test_expect_code 2 env -u ROSTER_T_VAULT "$ROSTER" -c env.yaml check --config-only 2>err &&
 	test_must_contain err "env.yaml:1:8: vault: environment variable ROSTER_T_VAULT is not set"
+'
+
+test_expect_success 'check reads each source: a missing file is an error' '
+	cp -r org org2 &&
+	rm org2/hr/assignments.csv &&
+	test_expect_code 2 roster -c org2/roster.yaml check 2>err &&
+	test_must_contain err "hr/assignments.csv: cannot open: No such file or directory"
+'
+
+test_expect_success 'check reads each header: a missing column is named, with the header' '
+	cp -r org org3 &&
+	sed -i "1s/Roepnaam/Voornaam/" org3/hr/persons.csv &&
+	test_expect_code 2 roster -c org3/roster.yaml check 2>err &&
+	test_must_contain err "hr/persons.csv:1: column \"Roepnaam\" (for given_name) not found" &&
+	test_must_contain err "\"Voornaam\"" &&
+	roster -c org3/roster.yaml check --config-only
 '
 
 test_expect_success 'a missing configuration file is a clear error' '
