@@ -67,8 +67,15 @@ void
 scratch_write(const char *path, const void *data, size_t len)
 {
 	const char *p = data;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd;
 
+	/*
+	 * A new file each time, not O_TRUNC: ext4 (auto_da_alloc) flushes a file
+	 * truncated and rewritten at close, which made the targets wait on the disk.
+	 */
+	if (unlink(path) < 0 && errno != ENOENT)
+		die("cannot remove", path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		die("cannot create", path);
 	while (len) {

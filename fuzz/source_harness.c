@@ -211,6 +211,15 @@ check_snapshot(const struct snapshot *s)
 			fail("contract %zu: ends before it starts", i);
 		if (!isfinite(c->fte) || c->fte < 0)
 			fail("contract %zu: fte %g", i, c->fte);
+		/* source_normalize writes fte as "%.6g" would (its fast path must agree). */
+		if (*c->f[C_FTE]) {
+			char canon[64];
+
+			snprintf(canon, sizeof(canon), "%.6g", strtod(c->f[C_FTE], NULL));
+			if (strcmp(canon, c->f[C_FTE]))
+				fail("contract %zu: fte \"%s\" is not written canonically (\"%%.6g\" gives \"%s\")", i,
+				     c->f[C_FTE], canon);
+		}
 		ids[i] = c->f[C_CONTRACT_ID];
 	}
 	qsort(ids, s->ncontracts, sizeof(*ids), strp_cmp);
@@ -237,6 +246,17 @@ check_snapshot(const struct snapshot *s)
 	}
 }
 
+/* ROSTER_FUZZ_VERBOSE=1 prints what each input read to, to check that seeds get past the header. */
+static int
+verbose(void)
+{
+	static int v = -1;
+
+	if (v < 0)
+		v = getenv("ROSTER_FUZZ_VERBOSE") != NULL;
+	return v;
+}
+
 static void
 check_problems(const struct problems *ps)
 {
@@ -252,6 +272,8 @@ check_problems(const struct problems *ps)
 		line = problem_format(p);
 		if (!line || !*line)
 			fail("problem %zu: problem_format gave nothing", i);
+		if (verbose())
+			fprintf(stderr, "  %s\n", line);
 		free(line);
 	}
 	if (nerr != ps->nerrors || ps->n - nerr != ps->nwarnings)
@@ -268,10 +290,17 @@ hs_read_and_check(const struct source_cfg *cfg)
 	snapshot_init(&s);
 	problems_init(&ps);
 	err_init(&e);
-	if (source_read(cfg, &s, &ps, &e) == 0)
+	if (source_read(cfg, &s, &ps, &e) == 0) {
 		check_snapshot(&s);
-	else if (!e.msg[0] || e.class == ERR_NONE)
-		fail("source_read failed without a message");
+		if (verbose())
+			fprintf(stderr, "read: %zu persons, %zu contracts, %zu assignments, %zu errors, %zu warnings\n",
+				s.npersons, s.ncontracts, s.nassignments, ps.nerrors, ps.nwarnings);
+	} else {
+		if (!e.msg[0] || e.class == ERR_NONE)
+			fail("source_read failed without a message");
+		if (verbose())
+			fprintf(stderr, "failed: %s\n", e.msg);
+	}
 	check_problems(&ps);
 	snapshot_release(&s);
 	problems_release(&ps);
