@@ -69,7 +69,10 @@ enum akind { A_PROJECT, A_REPLACES, A_ROLE };
 enum mut { M_NONE, M_DEPT, M_TITLE, M_NAME, M_ADD, M_REMOVE, M_END };
 
 static const char *const ctype_names[] = {
-	"employee", "external", "intern", "temporary",
+	"employee",
+	"external",
+	"intern",
+	"temporary",
 };
 
 static const char *const akind_names[] = { "project", "replaces", "role" };
@@ -87,18 +90,12 @@ struct dept {
  * directorate and its head is the director, the root of the tree.
  */
 static const struct dept depts[] = {
-	{ "DIR", "Directie", 1000, 0, 2 },
-	{ "ICT", "ICT", 4100, 0, 8 },
-	{ "FIN", "Financiën", 2100, 0, 6 },
-	{ "CTRL", "Control", 2200, 0, 3 },
-	{ "HR", "Personeelszaken", 3100, 0, 5 },
-	{ "FAC", "Facilitair", 5100, 1, 8 },
-	{ "COM", "Communicatie", 3200, 0, 3 },
-	{ "JUR", "Juridische zaken", 3300, 0, 3 },
-	{ "VGZ", "Verpleging", 6100, 1, 20 },
-	{ "ZORG", "Zorg", 6200, 1, 22 },
-	{ "OND", "Onderwijs", 7100, 1, 14 },
-	{ "INK", "Inkoop", 2300, 0, 3 },
+	{ "DIR", "Directie", 1000, 0, 2 },	 { "ICT", "ICT", 4100, 0, 8 },
+	{ "FIN", "Financiën", 2100, 0, 6 },	 { "CTRL", "Control", 2200, 0, 3 },
+	{ "HR", "Personeelszaken", 3100, 0, 5 }, { "FAC", "Facilitair", 5100, 1, 8 },
+	{ "COM", "Communicatie", 3200, 0, 3 },	 { "JUR", "Juridische zaken", 3300, 0, 3 },
+	{ "VGZ", "Verpleging", 6100, 1, 20 },	 { "ZORG", "Zorg", 6200, 1, 22 },
+	{ "OND", "Onderwijs", 7100, 1, 14 },	 { "INK", "Inkoop", 2300, 0, 3 },
 };
 #define NDEPT ((unsigned)ARRAY_SIZE(depts))
 
@@ -174,7 +171,10 @@ static const struct title titles[] = {
 };
 
 static const char *const locations[] = {
-	"Utrecht", "Amersfoort", "'s-Hertogenbosch", "Zwolle",
+	"Utrecht",
+	"Amersfoort",
+	"'s-Hertogenbosch",
+	"Zwolle",
 };
 static const unsigned char location_w[] = { 40, 25, 20, 15 };
 
@@ -185,14 +185,12 @@ struct fte {
 
 /* Hospital and care agreements count in 36-hour weeks: 32/36 is 0,8889. */
 static const struct fte fte_employee[] = {
-	{ "1,0", 30 }, { "0,8", 18 }, { "0,9", 8 }, { "0,6", 10 },
-	{ "0,5", 8 }, { "0,8889", 7 }, { "0,5556", 5 }, { "0,7222", 4 },
-	{ "0,4", 4 }, { "0,7", 6 },
+	{ "1,0", 30 },	 { "0,8", 18 },	  { "0,9", 8 },	   { "0,6", 10 }, { "0,5", 8 },
+	{ "0,8889", 7 }, { "0,5556", 5 }, { "0,7222", 4 }, { "0,4", 4 },  { "0,7", 6 },
 };
 
 static const char *const fte_split[][2] = {
-	{ "0,6", "0,4" }, { "0,5", "0,5" }, { "0,8", "0,2" },
-	{ "0,5556", "0,4444" }, { "0,7", "0,3" },
+	{ "0,6", "0,4" }, { "0,5", "0,5" }, { "0,8", "0,2" }, { "0,5556", "0,4444" }, { "0,7", "0,3" },
 };
 
 struct given {
@@ -203,51 +201,41 @@ struct given {
 
 /* Roepnaam is not always the first baptismal name: Kees is C. (Cornelis). */
 static const struct given given_m[] = {
-	{ "Jan", NULL, 6 }, { "Pieter", NULL, 4 }, { "Kees", "C", 3 },
-	{ "Henk", NULL, 3 }, { "Willem", NULL, 3 }, { "Wim", "W", 2 },
-	{ "Hans", "J", 3 }, { "Daan", NULL, 4 }, { "Sem", NULL, 3 },
-	{ "Lucas", NULL, 3 }, { "Thijs", NULL, 4 }, { "Bram", "A", 3 },
-	{ "Ruben", NULL, 3 }, { "Joris", NULL, 3 }, { "Maarten", NULL, 3 },
-	{ "Sander", NULL, 4 }, { "Bas", NULL, 3 }, { "Tom", NULL, 3 },
-	{ "Niels", NULL, 3 }, { "Jeroen", NULL, 4 }, { "Martijn", NULL, 4 },
-	{ "Erik", NULL, 3 }, { "Gerrit", NULL, 2 }, { "Dirk", NULL, 2 },
-	{ "Johan", NULL, 3 }, { "Frank", NULL, 3 }, { "Stefan", NULL, 3 },
-	{ "Mark", NULL, 4 }, { "Rob", NULL, 3 }, { "Wouter", NULL, 3 },
-	{ "Koen", NULL, 3 }, { "Jasper", NULL, 3 }, { "Teun", NULL, 2 },
-	{ "Finn", NULL, 2 }, { "Luuk", NULL, 3 }, { "Milan", NULL, 2 },
-	{ "Levi", NULL, 2 }, { "Noah", NULL, 2 }, { "Jesse", NULL, 2 },
-	{ "Stijn", NULL, 3 }, { "Gijs", NULL, 2 }, { "Hidde", NULL, 1 },
-	{ "Joop", "J", 1 }, { "Sjaak", "J", 1 }, { "IJsbrand", "IJ", 1 },
-	{ "Noël", NULL, 1 }, { "René", NULL, 1 }, { "André", NULL, 1 },
-	{ "Łukasz", NULL, 1 }, { "Mehmet", NULL, 2 }, { "Mohamed", NULL, 2 },
-	{ "Yusuf", NULL, 1 }, { "Emre", NULL, 1 }, { "Ömer", NULL, 1 },
-	{ "Hüseyin", NULL, 1 }, { "Rachid", NULL, 1 }, { "Kofi", NULL, 1 },
-	{ "Björn", NULL, 1 }, { "Søren", NULL, 1 }, { "Jürgen", NULL, 1 },
-	{ "José", NULL, 1 }, { "Wei", NULL, 1 }, { "Minh", NULL, 1 },
-	{ "Arjun", NULL, 1 }, { "Piotr", NULL, 1 }, { "Tomasz", NULL, 1 },
+	{ "Jan", NULL, 6 },	 { "Pieter", NULL, 4 }, { "Kees", "C", 3 },	{ "Henk", NULL, 3 },
+	{ "Willem", NULL, 3 },	 { "Wim", "W", 2 },	{ "Hans", "J", 3 },	{ "Daan", NULL, 4 },
+	{ "Sem", NULL, 3 },	 { "Lucas", NULL, 3 },	{ "Thijs", NULL, 4 },	{ "Bram", "A", 3 },
+	{ "Ruben", NULL, 3 },	 { "Joris", NULL, 3 },	{ "Maarten", NULL, 3 }, { "Sander", NULL, 4 },
+	{ "Bas", NULL, 3 },	 { "Tom", NULL, 3 },	{ "Niels", NULL, 3 },	{ "Jeroen", NULL, 4 },
+	{ "Martijn", NULL, 4 },	 { "Erik", NULL, 3 },	{ "Gerrit", NULL, 2 },	{ "Dirk", NULL, 2 },
+	{ "Johan", NULL, 3 },	 { "Frank", NULL, 3 },	{ "Stefan", NULL, 3 },	{ "Mark", NULL, 4 },
+	{ "Rob", NULL, 3 },	 { "Wouter", NULL, 3 }, { "Koen", NULL, 3 },	{ "Jasper", NULL, 3 },
+	{ "Teun", NULL, 2 },	 { "Finn", NULL, 2 },	{ "Luuk", NULL, 3 },	{ "Milan", NULL, 2 },
+	{ "Levi", NULL, 2 },	 { "Noah", NULL, 2 },	{ "Jesse", NULL, 2 },	{ "Stijn", NULL, 3 },
+	{ "Gijs", NULL, 2 },	 { "Hidde", NULL, 1 },	{ "Joop", "J", 1 },	{ "Sjaak", "J", 1 },
+	{ "IJsbrand", "IJ", 1 }, { "Noël", NULL, 1 },	{ "René", NULL, 1 },	{ "André", NULL, 1 },
+	{ "Łukasz", NULL, 1 },	 { "Mehmet", NULL, 2 }, { "Mohamed", NULL, 2 }, { "Yusuf", NULL, 1 },
+	{ "Emre", NULL, 1 },	 { "Ömer", NULL, 1 },	{ "Hüseyin", NULL, 1 }, { "Rachid", NULL, 1 },
+	{ "Kofi", NULL, 1 },	 { "Björn", NULL, 1 },	{ "Søren", NULL, 1 },	{ "Jürgen", NULL, 1 },
+	{ "José", NULL, 1 },	 { "Wei", NULL, 1 },	{ "Minh", NULL, 1 },	{ "Arjun", NULL, 1 },
+	{ "Piotr", NULL, 1 },	 { "Tomasz", NULL, 1 },
 };
 
 static const struct given given_f[] = {
-	{ "Anna", NULL, 4 }, { "Emma", NULL, 4 }, { "Sophie", NULL, 4 },
-	{ "Julia", NULL, 3 }, { "Lotte", NULL, 3 }, { "Sanne", NULL, 4 },
-	{ "Femke", NULL, 3 }, { "Anouk", NULL, 3 }, { "Eva", NULL, 3 },
-	{ "Lisa", NULL, 4 }, { "Iris", NULL, 3 }, { "Fleur", NULL, 3 },
-	{ "Marieke", NULL, 3 }, { "Ingrid", NULL, 2 }, { "Annemieke", NULL, 2 },
-	{ "Els", NULL, 2 }, { "Ria", "M", 2 }, { "Mieke", "M", 1 },
-	{ "Toos", "C", 1 }, { "Bep", "E", 1 }, { "Wilma", NULL, 2 },
-	{ "Linda", NULL, 3 }, { "Petra", NULL, 3 }, { "Monique", NULL, 3 },
-	{ "Esther", NULL, 3 }, { "Karin", NULL, 3 }, { "Saskia", NULL, 3 },
-	{ "Nicole", NULL, 2 }, { "Mirjam", NULL, 2 }, { "Janneke", NULL, 2 },
-	{ "Noor", NULL, 3 }, { "Tess", NULL, 2 }, { "Sara", NULL, 3 },
-	{ "Roos", NULL, 2 }, { "Lieke", NULL, 2 }, { "Maud", NULL, 2 },
-	{ "Ilse", NULL, 2 }, { "Mila", NULL, 2 }, { "Yara", NULL, 1 },
-	{ "Fenna", NULL, 2 }, { "Zoë", NULL, 1 }, { "Chloë", NULL, 1 },
-	{ "Anaïs", NULL, 1 }, { "Renée", NULL, 1 }, { "Fatima", NULL, 2 },
-	{ "Ayşe", NULL, 1 }, { "Khadija", NULL, 1 }, { "Nadia", NULL, 1 },
-	{ "Samira", NULL, 1 }, { "Priya", NULL, 1 }, { "Agnieszka", NULL, 1 },
-	{ "Małgorzata", NULL, 1 }, { "Siobhán", NULL, 1 }, { "Inês", NULL, 1 },
-	{ "Thảo", NULL, 1 }, { "Ama", NULL, 1 }, { "Hanna", NULL, 2 },
-	{ "Elif", NULL, 1 }, { "Gülşen", NULL, 1 }, { "Ingeborg", NULL, 1 },
+	{ "Anna", NULL, 4 },	{ "Emma", NULL, 4 },	{ "Sophie", NULL, 4 },	  { "Julia", NULL, 3 },
+	{ "Lotte", NULL, 3 },	{ "Sanne", NULL, 4 },	{ "Femke", NULL, 3 },	  { "Anouk", NULL, 3 },
+	{ "Eva", NULL, 3 },	{ "Lisa", NULL, 4 },	{ "Iris", NULL, 3 },	  { "Fleur", NULL, 3 },
+	{ "Marieke", NULL, 3 }, { "Ingrid", NULL, 2 },	{ "Annemieke", NULL, 2 }, { "Els", NULL, 2 },
+	{ "Ria", "M", 2 },	{ "Mieke", "M", 1 },	{ "Toos", "C", 1 },	  { "Bep", "E", 1 },
+	{ "Wilma", NULL, 2 },	{ "Linda", NULL, 3 },	{ "Petra", NULL, 3 },	  { "Monique", NULL, 3 },
+	{ "Esther", NULL, 3 },	{ "Karin", NULL, 3 },	{ "Saskia", NULL, 3 },	  { "Nicole", NULL, 2 },
+	{ "Mirjam", NULL, 2 },	{ "Janneke", NULL, 2 }, { "Noor", NULL, 3 },	  { "Tess", NULL, 2 },
+	{ "Sara", NULL, 3 },	{ "Roos", NULL, 2 },	{ "Lieke", NULL, 2 },	  { "Maud", NULL, 2 },
+	{ "Ilse", NULL, 2 },	{ "Mila", NULL, 2 },	{ "Yara", NULL, 1 },	  { "Fenna", NULL, 2 },
+	{ "Zoë", NULL, 1 },	{ "Chloë", NULL, 1 },	{ "Anaïs", NULL, 1 },	  { "Renée", NULL, 1 },
+	{ "Fatima", NULL, 2 },	{ "Ayşe", NULL, 1 },	{ "Khadija", NULL, 1 },	  { "Nadia", NULL, 1 },
+	{ "Samira", NULL, 1 },	{ "Priya", NULL, 1 },	{ "Agnieszka", NULL, 1 }, { "Małgorzata", NULL, 1 },
+	{ "Siobhán", NULL, 1 }, { "Inês", NULL, 1 },	{ "Thảo", NULL, 1 },	  { "Ama", NULL, 1 },
+	{ "Hanna", NULL, 2 },	{ "Elif", NULL, 1 },	{ "Gülşen", NULL, 1 },	  { "Ingeborg", NULL, 1 },
 };
 
 struct family {
@@ -257,51 +245,44 @@ struct family {
 };
 
 static const struct family families[] = {
-	{ "de", "Vries", 8 }, { "de", "Jong", 7 }, { "", "Jansen", 7 },
-	{ "", "Bakker", 6 }, { "", "Janssen", 5 }, { "", "Visser", 6 },
-	{ "", "Smit", 6 }, { "", "Meijer", 5 }, { "de", "Boer", 5 },
-	{ "", "Mulder", 5 }, { "de", "Groot", 5 }, { "", "Bos", 5 },
-	{ "", "Vos", 4 }, { "", "Peters", 4 }, { "", "Hendriks", 4 },
-	{ "van", "Leeuwen", 4 }, { "", "Dekker", 4 }, { "", "Brouwer", 4 },
-	{ "de", "Wit", 4 }, { "", "Dijkstra", 4 }, { "", "Smits", 3 },
-	{ "de", "Graaf", 3 }, { "van der", "Meer", 4 }, { "van der", "Linden", 3 },
-	{ "", "Kok", 3 }, { "", "Jacobs", 3 }, { "de", "Haan", 3 },
-	{ "", "Vermeulen", 3 }, { "van den", "Heuvel", 3 }, { "van der", "Veen", 3 },
-	{ "van den", "Berg", 4 }, { "van", "Dijk", 5 }, { "van", "Dam", 3 },
-	{ "'t", "Hart", 2 }, { "van 't", "Hof", 1 }, { "in 't", "Veld", 1 },
-	{ "ter", "Horst", 1 }, { "ter", "Haar", 1 }, { "", "Willems", 3 },
-	{ "", "Hoekstra", 3 }, { "", "Koster", 3 }, { "", "Prins", 3 },
-	{ "", "Huisman", 3 }, { "", "Maas", 3 }, { "van", "Beek", 3 },
-	{ "", "Kuipers", 3 }, { "van der", "Heijden", 3 }, { "van", "Vliet", 2 },
-	{ "", "Postma", 2 }, { "van der", "Wal", 2 }, { "", "Schouten", 2 },
-	{ "van", "Wijk", 2 }, { "de", "Bruijn", 3 }, { "", "Sanders", 2 },
-	{ "van den", "Bosch", 2 }, { "", "Timmermans", 2 }, { "", "Verhoeven", 2 },
-	{ "van der", "Laan", 2 }, { "", "Kramer", 2 }, { "van den", "Broek", 3 },
-	{ "", "Hoogendoorn", 1 }, { "", "IJzerman", 1 }, { "", "Çelik", 1 },
-	{ "", "Yılmaz", 2 }, { "", "Şahin", 1 }, { "", "Kaya", 1 },
-	{ "", "Demir", 1 }, { "", "Öztürk", 1 }, { "", "Bakır", 1 },
-	{ "", "Müller", 1 }, { "", "Groß", 1 }, { "", "Schäfer", 1 },
-	{ "", "Nguyễn", 1 }, { "", "Trần", 1 }, { "", "Jiménez", 1 },
-	{ "", "García", 1 }, { "", "Ødegaard", 1 }, { "", "Kowalski", 1 },
-	{ "", "Wiśniewski", 1 }, { "", "Nowak", 1 }, { "", "El Amrani", 1 },
-	{ "", "Bouzid", 1 }, { "", "Benali", 1 }, { "", "Ramdin", 1 },
-	{ "", "Sewnarain", 1 }, { "", "Mensah", 1 }, { "", "O'Brien", 1 },
-	{ "", "Dubois", 1 }, { "", "Lefèvre", 1 }, { "", "Rossi", 1 },
-	{ "", "Kovačević", 1 }, { "", "Horváth", 1 }, { "", "Haddad", 1 },
+	{ "de", "Vries", 8 },	    { "de", "Jong", 7 },      { "", "Jansen", 7 },	   { "", "Bakker", 6 },
+	{ "", "Janssen", 5 },	    { "", "Visser", 6 },      { "", "Smit", 6 },	   { "", "Meijer", 5 },
+	{ "de", "Boer", 5 },	    { "", "Mulder", 5 },      { "de", "Groot", 5 },	   { "", "Bos", 5 },
+	{ "", "Vos", 4 },	    { "", "Peters", 4 },      { "", "Hendriks", 4 },	   { "van", "Leeuwen", 4 },
+	{ "", "Dekker", 4 },	    { "", "Brouwer", 4 },     { "de", "Wit", 4 },	   { "", "Dijkstra", 4 },
+	{ "", "Smits", 3 },	    { "de", "Graaf", 3 },     { "van der", "Meer", 4 },	   { "van der", "Linden", 3 },
+	{ "", "Kok", 3 },	    { "", "Jacobs", 3 },      { "de", "Haan", 3 },	   { "", "Vermeulen", 3 },
+	{ "van den", "Heuvel", 3 }, { "van der", "Veen", 3 }, { "van den", "Berg", 4 },	   { "van", "Dijk", 5 },
+	{ "van", "Dam", 3 },	    { "'t", "Hart", 2 },      { "van 't", "Hof", 1 },	   { "in 't", "Veld", 1 },
+	{ "ter", "Horst", 1 },	    { "ter", "Haar", 1 },     { "", "Willems", 3 },	   { "", "Hoekstra", 3 },
+	{ "", "Koster", 3 },	    { "", "Prins", 3 },	      { "", "Huisman", 3 },	   { "", "Maas", 3 },
+	{ "van", "Beek", 3 },	    { "", "Kuipers", 3 },     { "van der", "Heijden", 3 }, { "van", "Vliet", 2 },
+	{ "", "Postma", 2 },	    { "van der", "Wal", 2 },  { "", "Schouten", 2 },	   { "van", "Wijk", 2 },
+	{ "de", "Bruijn", 3 },	    { "", "Sanders", 2 },     { "van den", "Bosch", 2 },   { "", "Timmermans", 2 },
+	{ "", "Verhoeven", 2 },	    { "van der", "Laan", 2 }, { "", "Kramer", 2 },	   { "van den", "Broek", 3 },
+	{ "", "Hoogendoorn", 1 },   { "", "IJzerman", 1 },    { "", "Çelik", 1 },	   { "", "Yılmaz", 2 },
+	{ "", "Şahin", 1 },	    { "", "Kaya", 1 },	      { "", "Demir", 1 },	   { "", "Öztürk", 1 },
+	{ "", "Bakır", 1 },	    { "", "Müller", 1 },      { "", "Groß", 1 },	   { "", "Schäfer", 1 },
+	{ "", "Nguyễn", 1 },	    { "", "Trần", 1 },	      { "", "Jiménez", 1 },	   { "", "García", 1 },
+	{ "", "Ødegaard", 1 },	    { "", "Kowalski", 1 },    { "", "Wiśniewski", 1 },	   { "", "Nowak", 1 },
+	{ "", "El Amrani", 1 },	    { "", "Bouzid", 1 },      { "", "Benali", 1 },	   { "", "Ramdin", 1 },
+	{ "", "Sewnarain", 1 },	    { "", "Mensah", 1 },      { "", "O'Brien", 1 },	   { "", "Dubois", 1 },
+	{ "", "Lefèvre", 1 },	    { "", "Rossi", 1 },	      { "", "Kovačević", 1 },	   { "", "Horváth", 1 },
+	{ "", "Haddad", 1 },
 };
 
 static const char *const projects[] = {
-	"ERP2026", "Verhuizing", "EPD-migratie", "Datacenter2026",
-	"Zorgrooster", "AVG-audit", "Nieuwbouw-Zwolle",
+	"ERP2026", "Verhuizing", "EPD-migratie", "Datacenter2026", "Zorgrooster", "AVG-audit", "Nieuwbouw-Zwolle",
 };
 
 static const char *const org_roles[] = {
-	"bhv", "ondernemingsraad", "preventiemedewerker", "vertrouwenspersoon",
-	"ehbo",
+	"bhv", "ondernemingsraad", "preventiemedewerker", "vertrouwenspersoon", "ehbo",
 };
 
 static const char *const mail_domains[] = {
-	"example.net", "example.com", "example.org",
+	"example.net",
+	"example.com",
+	"example.org",
 };
 
 /* Letters Dutch second and third baptismal names start with most. */
@@ -345,16 +326,12 @@ static const struct pin pins[] = {
 
 /* Diacritics folded for e-mail local parts; anything else is dropped. */
 static const char *const fold[][2] = {
-	{ "á", "a" }, { "à", "a" }, { "â", "a" }, { "ä", "a" }, { "å", "a" },
-	{ "ã", "a" }, { "ă", "a" }, { "ạ", "a" }, { "ầ", "a" }, { "ả", "a" },
-	{ "ç", "c" }, { "Ç", "c" }, { "č", "c" }, { "ć", "c" },
-	{ "é", "e" }, { "è", "e" }, { "ê", "e" }, { "ë", "e" }, { "ễ", "e" },
-	{ "í", "i" }, { "ï", "i" }, { "ı", "i" }, { "İ", "i" },
-	{ "ł", "l" }, { "Ł", "l" }, { "ñ", "n" }, { "ń", "n" },
-	{ "ó", "o" }, { "ö", "o" }, { "Ö", "o" }, { "ô", "o" }, { "ø", "o" },
-	{ "Ø", "o" }, { "ş", "s" }, { "Ş", "s" }, { "ś", "s" }, { "š", "s" },
-	{ "ß", "ss" }, { "ú", "u" }, { "ü", "u" }, { "ù", "u" }, { "ğ", "g" },
-	{ "ž", "z" }, { "ż", "z" },
+	{ "á", "a" }, { "à", "a" }, { "â", "a" }, { "ä", "a" }, { "å", "a" }, { "ã", "a" },  { "ă", "a" }, { "ạ", "a" },
+	{ "ầ", "a" }, { "ả", "a" }, { "ç", "c" }, { "Ç", "c" }, { "č", "c" }, { "ć", "c" },  { "é", "e" }, { "è", "e" },
+	{ "ê", "e" }, { "ë", "e" }, { "ễ", "e" }, { "í", "i" }, { "ï", "i" }, { "ı", "i" },  { "İ", "i" }, { "ł", "l" },
+	{ "Ł", "l" }, { "ñ", "n" }, { "ń", "n" }, { "ó", "o" }, { "ö", "o" }, { "Ö", "o" },  { "ô", "o" }, { "ø", "o" },
+	{ "Ø", "o" }, { "ş", "s" }, { "Ş", "s" }, { "ś", "s" }, { "š", "s" }, { "ß", "ss" }, { "ú", "u" }, { "ü", "u" },
+	{ "ù", "u" }, { "ğ", "g" }, { "ž", "z" }, { "ż", "z" },
 };
 
 /* ------------------------------------------------------------------ prng */
@@ -716,7 +693,7 @@ struct gen {
 	int32_t ref;
 	uint64_t mut_threshold; /* a person mutates when its draw is below */
 	int mutating;
-	unsigned nheads;        /* departments with a head: 0 .. nheads-1 */
+	unsigned nheads; /* departments with a head: 0 .. nheads-1 */
 	uint32_t dept_cum[NDEPT];
 	uint32_t given_m_cum[ARRAY_SIZE(given_m)];
 	uint32_t given_f_cum[ARRAY_SIZE(given_f)];
@@ -755,7 +732,7 @@ struct person {
 	unsigned char role;
 	unsigned char dept; /* department of the primary contract */
 	unsigned char female;
-	uint32_t boss;      /* manager in the primary department */
+	uint32_t boss; /* manager in the primary department */
 	const char *given;
 	const char *prefix;
 	const char *family;
@@ -774,8 +751,7 @@ struct person {
 
 /* Running totals of the byte at offset off in each of n stride-sized rows. */
 static void
-cum_init(uint32_t *cum, const unsigned char *base, size_t off, size_t stride,
-	size_t n)
+cum_init(uint32_t *cum, const unsigned char *base, size_t off, size_t stride, size_t n)
 {
 	uint32_t t = 0;
 
@@ -785,11 +761,10 @@ cum_init(uint32_t *cum, const unsigned char *base, size_t off, size_t stride,
 	}
 }
 
-#define CUM_INIT(cum, tab) \
-	cum_init((cum), (const unsigned char *)(tab), \
-		(size_t)((const unsigned char *)&(tab)[0].w - \
-			(const unsigned char *)(tab)), \
-		sizeof((tab)[0]), ARRAY_SIZE(tab))
+#define CUM_INIT(cum, tab)                                                                                             \
+	cum_init((cum), (const unsigned char *)(tab),                                                                  \
+		 (size_t)((const unsigned char *)&(tab)[0].w - (const unsigned char *)(tab)), sizeof((tab)[0]),        \
+		 ARRAY_SIZE(tab))
 
 static void
 gen_init_tables(struct gen *g)
@@ -814,18 +789,10 @@ gen_init_tables(struct gen *g)
 		const struct title *ti = &titles[i];
 
 		switch (ti->kind) {
-		case TK_DIRECTOR:
-			g->title_director = i;
-			break;
-		case TK_HEAD:
-			g->title_head[ti->dept] = i;
-			break;
-		case TK_LEAD:
-			g->title_lead = i;
-			break;
-		case TK_INTERN:
-			g->title_intern = i;
-			break;
+		case TK_DIRECTOR: g->title_director = i; break;
+		case TK_HEAD: g->title_head[ti->dept] = i; break;
+		case TK_LEAD: g->title_lead = i; break;
+		case TK_INTERN: g->title_intern = i; break;
 		default:
 			if (ti->dept < 0)
 				g->title_adviser = i;
@@ -918,8 +885,8 @@ end_past(const struct gen *g, struct rng *r, int32_t min, int32_t max)
 }
 
 static void
-contract_set(struct contract *c, unsigned dept, unsigned title, unsigned type,
-	unsigned loc, const char *fte, int32_t start, int32_t end)
+contract_set(struct contract *c, unsigned dept, unsigned title, unsigned type, unsigned loc, const char *fte,
+	     int32_t start, int32_t end)
 {
 	c->dept = (unsigned char)dept;
 	c->title = (uint16_t)title;
@@ -1002,8 +969,7 @@ make_contact(struct rng *r, struct person *p)
 	uint32_t phone = (uint32_t)rng_range(r, 10000000, 99999999);
 
 	mail_fold(given, sizeof(given), p->given);
-	snprintf(pf, sizeof(pf), "%s%s", use_partner ? p->pprefix : p->prefix,
-		use_partner ? p->pfamily : p->family);
+	snprintf(pf, sizeof(pf), "%s%s", use_partner ? p->pprefix : p->prefix, use_partner ? p->pfamily : p->family);
 	mail_fold(family, sizeof(family), pf);
 	first[0] = given[0];
 	first[1] = '\0';
@@ -1015,8 +981,7 @@ make_contact(struct rng *r, struct person *p)
 	else if (style < 70)
 		snprintf(p->email, sizeof(p->email), "%s.%s@%s", first, family, dom);
 	else if (style < 85)
-		snprintf(p->email, sizeof(p->email), "%s%s%02u@%s", given, family,
-			(unsigned)year, dom);
+		snprintf(p->email, sizeof(p->email), "%s%s%02u@%s", given, family, (unsigned)year, dom);
 	else
 		snprintf(p->email, sizeof(p->email), "%s.%s@%s", family, given, dom);
 
@@ -1094,8 +1059,7 @@ make_name(const struct gen *g, struct rng *r, struct person *p)
  * so two draws in one argument list would make the output compiler-dependent.
  */
 static void
-make_staff_contracts(const struct gen *g, struct rng *r, struct person *p,
-	int fresh)
+make_staff_contracts(const struct gen *g, struct rng *r, struct person *p, int fresh)
 {
 	int32_t R = g->ref, s, e;
 	unsigned d = p->dept, d2, loc, loc2, ti, t;
@@ -1144,8 +1108,7 @@ make_staff_contracts(const struct gen *g, struct rng *r, struct person *p,
 		if (rng_pct(r, 75))
 			contract_set(c0, d, ti, T_EMPLOYEE, loc, f, s, NODATE);
 		else
-			contract_set(c0, d, ti, T_TEMPORARY, loc, f, s,
-				add_months(s, 12) - 1);
+			contract_set(c0, d, ti, T_TEMPORARY, loc, f, s, add_months(s, 12) - 1);
 	} else if (u < 690) {
 		/* Leaver whose only contract has ended, still in the export. */
 		t = rng_pct(r, 80) ? T_EMPLOYEE : T_TEMPORARY;
@@ -1198,7 +1161,10 @@ make_staff_contracts(const struct gen *g, struct rng *r, struct person *p,
 	} else if (u < 925) {
 		/* An old temporary, intern or external contract, then hired. */
 		static const unsigned char old_type[] = {
-			T_TEMPORARY, T_TEMPORARY, T_INTERN, T_EXTERNAL,
+			T_TEMPORARY,
+			T_TEMPORARY,
+			T_INTERN,
+			T_EXTERNAL,
 		};
 		unsigned od, oti;
 		const char *of;
@@ -1272,8 +1238,7 @@ make_staff_contracts(const struct gen *g, struct rng *r, struct person *p,
 
 /* Builds person idx of the unmutated organisation (or a --mutate hire). */
 static void
-person_make(const struct gen *g, uint32_t idx, unsigned role, unsigned dept,
-	uint32_t boss, int fresh, struct person *p)
+person_make(const struct gen *g, uint32_t idx, unsigned role, unsigned dept, uint32_t boss, int fresh, struct person *p)
 {
 	struct rng r = rng_for(g->seed, idx, fresh ? SALT_ADD : SALT_PERSON);
 	unsigned loc = 0;
@@ -1301,20 +1266,17 @@ person_make(const struct gen *g, uint32_t idx, unsigned role, unsigned dept,
 	switch (role) {
 	case ROLE_DIRECTOR:
 		s = start_past(g, &r, 6 * 365, 15 * 365);
-		contract_set(&p->c[0], 0, g->title_director, T_EMPLOYEE, 0, "1,0",
-			s, NODATE);
+		contract_set(&p->c[0], 0, g->title_director, T_EMPLOYEE, 0, "1,0", s, NODATE);
 		break;
 	case ROLE_HEAD:
 		fte = rng_pct(&r, 80) ? "1,0" : "0,8889";
 		s = start_past(g, &r, 3 * 365, 25 * 365);
-		contract_set(&p->c[0], dept, g->title_head[dept], T_EMPLOYEE, loc,
-			fte, s, NODATE);
+		contract_set(&p->c[0], dept, g->title_head[dept], T_EMPLOYEE, loc, fte, s, NODATE);
 		break;
 	default:
 		fte = rng_pct(&r, 70) ? "1,0" : "0,8889";
 		s = start_past(g, &r, 2 * 365, 20 * 365);
-		contract_set(&p->c[0], dept, g->title_lead, T_EMPLOYEE, loc, fte, s,
-			NODATE);
+		contract_set(&p->c[0], dept, g->title_lead, T_EMPLOYEE, loc, fte, s, NODATE);
 		break;
 	}
 }
@@ -1342,8 +1304,7 @@ asg_make(const struct gen *g, uint32_t idx, unsigned dept, struct person *p)
 			a->kind = A_PROJECT;
 			a->value = projects[rng_below(&r, ARRAY_SIZE(projects))];
 			a->start = R + rng_range(&r, -400, 45);
-			a->end = rng_pct(&r, 30) ? NODATE :
-				last_of_month(a->start + rng_range(&r, 60, 540));
+			a->end = rng_pct(&r, 30) ? NODATE : last_of_month(a->start + rng_range(&r, 60, 540));
 		} else if (k < 80) {
 			a->kind = A_ROLE;
 			a->value = org_roles[rng_below(&r, ARRAY_SIZE(org_roles))];
@@ -1370,8 +1331,7 @@ asg_make(const struct gen *g, uint32_t idx, unsigned dept, struct person *p)
 			a->start = R + rng_range(&r, -120, 30);
 			a->end = a->start + rng_range(&r, 30, 180);
 		}
-		if (p->na == 1 && a->kind != A_REPLACES &&
-		    a->kind == p->a[0].kind && a->value == p->a[0].value)
+		if (p->na == 1 && a->kind != A_REPLACES && a->kind == p->a[0].kind && a->value == p->a[0].value)
 			continue;
 		p->na++;
 	}
@@ -1379,8 +1339,7 @@ asg_make(const struct gen *g, uint32_t idx, unsigned dept, struct person *p)
 
 /* Index, role, department and manager of person idx, in person order. */
 static void
-gen_place(struct gen *g, uint32_t idx, unsigned *role, unsigned *dept,
-	uint32_t *boss)
+gen_place(struct gen *g, uint32_t idx, unsigned *role, unsigned *dept, uint32_t *boss)
 {
 	uint32_t cnt;
 	unsigned d;
@@ -1444,8 +1403,7 @@ mutate(const struct gen *g, struct person *p)
 	if (rng_next(&r) >= g->mut_threshold)
 		return M_NONE;
 	k = rng_below(&r, 100);
-	m = k < 20 ? M_DEPT : k < 40 ? M_TITLE : k < 55 ? M_NAME :
-		k < 70 ? M_ADD : k < 80 ? M_REMOVE : M_END;
+	m = k < 20 ? M_DEPT : k < 40 ? M_TITLE : k < 55 ? M_NAME : k < 70 ? M_ADD : k < 80 ? M_REMOVE : M_END;
 
 	if (m == M_REMOVE && (!staff || (g->replaced[p->idx / 8] >> (p->idx % 8)) & 1))
 		m = M_END;
@@ -1457,8 +1415,7 @@ mutate(const struct gen *g, struct person *p)
 		if (!c || !staff)
 			m = M_TITLE;
 	}
-	if (m == M_DEPT && (!c || !staff || g->nheads < 2 || (c->end != NODATE &&
-	    c->end < g->ref)))
+	if (m == M_DEPT && (!c || !staff || g->nheads < 2 || (c->end != NODATE && c->end < g->ref)))
 		m = M_TITLE;
 	if (m == M_TITLE && (!c || !staff || c->type == T_INTERN))
 		m = M_NAME;
@@ -1468,9 +1425,7 @@ mutate(const struct gen *g, struct person *p)
 		c->dept = (unsigned char)other_dept(g, &r, c->dept);
 		c->title = (uint16_t)staff_title(g, &r, c->dept);
 		break;
-	case M_TITLE:
-		c->title = (uint16_t)other_title(g, &r, c->dept, c->title);
-		break;
+	case M_TITLE: c->title = (uint16_t)other_title(g, &r, c->dept, c->title); break;
 	case M_END: {
 		int32_t e = g->ref + rng_range(&r, 7, 60);
 
@@ -1480,8 +1435,7 @@ mutate(const struct gen *g, struct person *p)
 	case M_NAME:
 		if (!p->pfamily[0]) {
 			/* A marriage: the partner's name is now used after her own. */
-			const struct family *f = &families[cum_pick(&r, g->family_cum,
-				ARRAY_SIZE(families))];
+			const struct family *f = &families[cum_pick(&r, g->family_cum, ARRAY_SIZE(families))];
 			p->pprefix = f->prefix;
 			p->pfamily = f->name;
 			p->conv = "BP";
@@ -1490,12 +1444,13 @@ mutate(const struct gen *g, struct person *p)
 			p->pfamily = "";
 			p->conv = "B";
 		} else {
-			p->conv = !strcmp(p->conv, "B") ? "P" : !strcmp(p->conv, "P") ?
-				"BP" : !strcmp(p->conv, "BP") ? "PB" : "B";
+			p->conv = !strcmp(p->conv, "B")	   ? "P"
+				  : !strcmp(p->conv, "P")  ? "BP"
+				  : !strcmp(p->conv, "BP") ? "PB"
+							   : "B";
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return m;
 }
@@ -1503,28 +1458,24 @@ mutate(const struct gen *g, struct person *p)
 /* ---------------------------------------------------------------- writer */
 
 struct outs {
-	struct out *persons;  /* NULL with --single-file */
+	struct out *persons;   /* NULL with --single-file */
 	struct out *contracts; /* export.csv with --single-file */
 	struct out *assignments;
 };
 
-static const char persons_header[] =
-	"Personeelsnummer;Roepnaam;Voorletters;Voorvoegsel;Achternaam;"
-	"Voorvoegsel partner;Naam partner;Naamgebruik;E-mail privé;Telefoon";
-static const char contracts_header[] =
-	"Contractnummer;Personeelsnummer;Datum in dienst;Datum uit dienst;"
-	"Afdelingscode;Afdeling;Functiecode;Functie;Kostenplaats;Locatie;FTE;"
-	"Soort;Leidinggevende";
+static const char persons_header[] = "Personeelsnummer;Roepnaam;Voorletters;Voorvoegsel;Achternaam;"
+				     "Voorvoegsel partner;Naam partner;Naamgebruik;E-mail privé;Telefoon";
+static const char contracts_header[] = "Contractnummer;Personeelsnummer;Datum in dienst;Datum uit dienst;"
+				       "Afdelingscode;Afdeling;Functiecode;Functie;Kostenplaats;Locatie;FTE;"
+				       "Soort;Leidinggevende";
 /*
  * One row per contract.  The person's own Leidinggevende is left out: it is
  * the primary contract's, and two columns of the same name would make the
  * header ambiguous for a name-mapped import.
  */
-static const char export_header[] =
-	"Contractnummer;Datum in dienst;Datum uit dienst;Afdelingscode;Afdeling;"
-	"Functiecode;Functie;Kostenplaats;Locatie;FTE;Soort;Leidinggevende";
-static const char assignments_header[] =
-	"Personeelsnummer;Soort;Waarde;Begindatum;Einddatum";
+static const char export_header[] = "Contractnummer;Datum in dienst;Datum uit dienst;Afdelingscode;Afdeling;"
+				    "Functiecode;Functie;Kostenplaats;Locatie;FTE;Soort;Leidinggevende";
+static const char assignments_header[] = "Personeelsnummer;Soort;Waarde;Begindatum;Einddatum";
 
 static void
 write_manager(struct out *o, uint32_t m)
@@ -1558,8 +1509,7 @@ write_person_cols(struct out *o, const struct person *p)
 }
 
 static void
-write_contract_cols(struct out *o, const struct person *p,
-	const struct contract *c, uint32_t number, int with_employee)
+write_contract_cols(struct out *o, const struct person *p, const struct contract *c, uint32_t number, int with_employee)
 {
 	const struct dept *d = &depts[c->dept];
 	const struct title *t = &titles[c->title];
@@ -1605,14 +1555,12 @@ write_person(struct outs *os, const struct person *p, uint32_t cbase)
 		write_manager(os->persons, person_manager(p));
 		out_eol(os->persons);
 		for (int i = 0; i < p->nc; i++)
-			write_contract_cols(os->contracts, p, &p->c[i],
-				cbase + 1 + (uint32_t)i, 1);
+			write_contract_cols(os->contracts, p, &p->c[i], cbase + 1 + (uint32_t)i, 1);
 	} else {
 		for (int i = 0; i < p->nc; i++) {
 			write_person_cols(os->contracts, p);
 			out_sep(os->contracts);
-			write_contract_cols(os->contracts, p, &p->c[i],
-				cbase + 1 + (uint32_t)i, 0);
+			write_contract_cols(os->contracts, p, &p->c[i], cbase + 1 + (uint32_t)i, 0);
 		}
 	}
 	for (int i = 0; i < p->na; i++) {
@@ -1649,8 +1597,7 @@ gen_run(struct gen *g, struct outs *os)
 			asg_make(g, idx, dept, &p);
 			for (int i = 0; i < p.na; i++)
 				if (p.a[i].kind == A_REPLACES)
-					g->replaced[p.a[i].target / 8] |=
-						(uint8_t)(1u << (p.a[i].target % 8));
+					g->replaced[p.a[i].target / 8] |= (uint8_t)(1u << (p.a[i].target % 8));
 		}
 	}
 
@@ -1693,12 +1640,12 @@ static void
 usage(FILE *fp)
 {
 	fputs("usage: roster-gen [--persons N] [--seed S] [--ref YYYY-MM-DD]\n"
-	      "                  [--mutate PERCENT] [--single-file] OUTDIR\n", fp);
+	      "                  [--mutate PERCENT] [--single-file] OUTDIR\n",
+	      fp);
 }
 
 static int
-parse_ulong(const char *opt, const char *s, unsigned long long max,
-	unsigned long long *out)
+parse_ulong(const char *opt, const char *s, unsigned long long max, unsigned long long *out)
 {
 	char *end;
 	unsigned long long v;
@@ -1730,8 +1677,7 @@ parse_date(const char *s, int32_t *out)
 	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
 	m = (s[5] - '0') * 10 + (s[6] - '0');
 	d = (s[8] - '0') * 10 + (s[9] - '0');
-	if (y < 1950 || y > 9000 || m < 1 || m > 12 || d < 1 ||
-	    d > days_in_month(y, m))
+	if (y < 1950 || y > 9000 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
 		goto bad;
 	*out = days_from_civil(y, m, d);
 	return 0;
@@ -1820,8 +1766,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		} else if (a[0] == '-' && a[1]) {
 			return errorf("unknown option '%s'", a);
 		} else if (o->outdir) {
-			return errorf("more than one output directory: '%s' and '%s'",
-				o->outdir, a);
+			return errorf("more than one output directory: '%s' and '%s'", o->outdir, a);
 		} else {
 			o->outdir = a;
 		}

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 struct embedded_file {
-	const char *name;            /* relative path, "hr/persons.csv" */
+	const char *name; /* relative path, "hr/persons.csv" */
 	const unsigned char *data;
 	size_t len;
 };

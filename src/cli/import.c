@@ -150,8 +150,8 @@ print_kind(const struct changeset *cs, enum change_kind k, const char *label, in
 }
 
 static void
-print_summary(const struct source_cfg *src, const struct snapshot_meta *meta, const struct changeset *cs,
-	      int first, size_t carried)
+print_summary(const struct source_cfg *src, const struct snapshot_meta *meta, const struct changeset *cs, int first,
+	      size_t carried)
 {
 	char at[DATE_STR_MAX];
 
@@ -276,8 +276,8 @@ import_one(const struct config *cfg, const struct source_cfg *src, struct vault 
 	json_object_set_new(res, "guard",
 			    json_pack("{s:b, s:b, s:i, s:i, s:i, s:i, s:s}", "refused", gv.refused, "empty", gv.empty,
 				      "leaving", (json_int_t)gv.leaving, "gone", (json_int_t)gv.gone, "limit",
-				      (json_int_t)gv.limit, "previous_persons", (json_int_t)gv.prev_persons, "max_removed",
-				      limit));
+				      (json_int_t)gv.limit, "previous_persons", (json_int_t)gv.prev_persons,
+				      "max_removed", limit));
 	if (gv.refused && !o->force) {
 		if (gv.empty && !gv.prev_persons)
 			fprintf(stderr,
@@ -324,10 +324,12 @@ import_one(const struct config *cfg, const struct source_cfg *src, struct vault 
 		json_object_set_new(res, "changes", changes_json(&cs));
 	if (!o->json) {
 		if (meta.forced && gv.empty)
-			fprintf(stderr, "roster: source %s: the guard would refuse this import (no persons in the export); stored because of --force\n",
+			fprintf(stderr,
+				"roster: source %s: the guard would refuse this import (no persons in the export); stored because of --force\n",
 				src->name);
 		else if (meta.forced)
-			fprintf(stderr, "roster: source %s: the guard would refuse this import (%zu of %zu persons go); stored because of --force\n",
+			fprintf(stderr,
+				"roster: source %s: the guard would refuse this import (%zu of %zu persons go); stored because of --force\n",
 				src->name, gv.leaving, gv.prev_persons);
 		print_problems(&ps, PROBLEM_WARNING, "warning: ");
 		print_problems(&ps, PROBLEM_ERROR, "skipped: ");
@@ -353,9 +355,12 @@ int
 cmd_import(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "source", required_argument, NULL, 's' }, { "at", required_argument, NULL, 'a' },
-		{ "force", no_argument, NULL, 'f' },        { "skip-invalid", no_argument, NULL, 'k' },
-		{ "json", no_argument, NULL, 'j' },         { "help", no_argument, NULL, 'h' },
+		{ "source", required_argument, NULL, 's' },
+		{ "at", required_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "skip-invalid", no_argument, NULL, 'k' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct import_opts o;

@@ -53,7 +53,9 @@ cmd_init(struct cli *cli, int argc, char **argv)
 			int exists = stat(path, &st) == 0;
 
 			if (exists) {
-				fprintf(stderr, "roster: %s already exists; nothing was written (use --force to overwrite)\n", path);
+				fprintf(stderr,
+					"roster: %s already exists; nothing was written (use --force to overwrite)\n",
+					path);
 				free(path);
 				return EXIT_USAGE;
 			}

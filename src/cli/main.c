@@ -12,20 +12,19 @@
 #define ROSTER_VERSION "unknown"
 #endif
 
-static const char usage[] =
-	"usage: roster [-c FILE] COMMAND [ARGS]\n"
-	"\n"
-	"  init DIR          write an example roster.yaml and HR data into DIR\n"
-	"  check             validate the configuration\n"
-	"  import            read the HR sources, detect changes, store a snapshot\n"
-	"  person ID         show a person, their contracts and assignments\n"
-	"\n"
-	"options:\n"
-	"  -c, --config FILE the configuration (default: ./roster.yaml)\n"
-	"  -h, --help        this help; 'roster COMMAND --help' for a command\n"
-	"  -V, --version     the version\n"
-	"\n"
-	"exit codes: 0 done, 1 failed, 2 bad usage, configuration or input, 3 refused by a guard\n";
+static const char usage[] = "usage: roster [-c FILE] COMMAND [ARGS]\n"
+			    "\n"
+			    "  init DIR          write an example roster.yaml and HR data into DIR\n"
+			    "  check             validate the configuration\n"
+			    "  import            read the HR sources, detect changes, store a snapshot\n"
+			    "  person ID         show a person, their contracts and assignments\n"
+			    "\n"
+			    "options:\n"
+			    "  -c, --config FILE the configuration (default: ./roster.yaml)\n"
+			    "  -h, --help        this help; 'roster COMMAND --help' for a command\n"
+			    "  -V, --version     the version\n"
+			    "\n"
+			    "exit codes: 0 done, 1 failed, 2 bad usage, configuration or input, 3 refused by a guard\n";
 
 struct command {
 	const char *name;
@@ -102,18 +101,10 @@ main(int argc, char **argv)
 	/* "+": stop at the command, whose options are its own. */
 	while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c':
-			cli.config_path = optarg;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return EXIT_OK;
-		case 'V':
-			printf("roster %s\n", ROSTER_VERSION);
-			return EXIT_OK;
-		default:
-			fputs(usage, stderr);
-			return EXIT_USAGE;
+		case 'c': cli.config_path = optarg; break;
+		case 'h': fputs(usage, stdout); return EXIT_OK;
+		case 'V': printf("roster %s\n", ROSTER_VERSION); return EXIT_OK;
+		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {

@@ -76,9 +76,9 @@ person_json(const struct snapshot *s, const struct person *p, const struct snaps
 		char sat[DATE_STR_MAX];
 
 		date_format(seen->at, sat);
-		json_object_set_new(o, "last_seen", json_pack("{s:i, s:s, s:s, s:s}", "snapshot", (json_int_t)seen->id,
-							      "source", seen->source, "at", sat, "imported",
-							      seen->taken_at));
+		json_object_set_new(o, "last_seen",
+				    json_pack("{s:i, s:s, s:s, s:s}", "snapshot", (json_int_t)seen->id, "source",
+					      seen->source, "at", sat, "imported", seen->taken_at));
 	}
 	return o;
 }
@@ -106,12 +106,12 @@ print_person(const struct snapshot *s, const struct person *p, const struct snap
 	for (size_t i = 0; i < p->ncontracts; i++) {
 		const struct contract *c = &s->contracts[p->contract0 + i];
 
-		printf("  %s %-10s %s – %-10s  %s %s / %s %s  fte %s  %s  manager %s  (%s%s)\n", c == primary ? "*" : " ",
-		       c->f[C_CONTRACT_ID], c->f[C_START_DATE], *c->f[C_END_DATE] ? c->f[C_END_DATE] : "open",
-		       c->f[C_DEPARTMENT_CODE], c->f[C_DEPARTMENT_NAME], c->f[C_TITLE_CODE], c->f[C_TITLE_NAME],
-		       *c->f[C_FTE] ? c->f[C_FTE] : "-", *c->f[C_TYPE] ? c->f[C_TYPE] : "-",
-		       *c->f[C_MANAGER_ID] ? c->f[C_MANAGER_ID] : "-", c == primary ? "primary, " : "",
-		       phase(c->start, c->end, at));
+		printf("  %s %-10s %s – %-10s  %s %s / %s %s  fte %s  %s  manager %s  (%s%s)\n",
+		       c == primary ? "*" : " ", c->f[C_CONTRACT_ID], c->f[C_START_DATE],
+		       *c->f[C_END_DATE] ? c->f[C_END_DATE] : "open", c->f[C_DEPARTMENT_CODE], c->f[C_DEPARTMENT_NAME],
+		       c->f[C_TITLE_CODE], c->f[C_TITLE_NAME], *c->f[C_FTE] ? c->f[C_FTE] : "-",
+		       *c->f[C_TYPE] ? c->f[C_TYPE] : "-", *c->f[C_MANAGER_ID] ? c->f[C_MANAGER_ID] : "-",
+		       c == primary ? "primary, " : "", phase(c->start, c->end, at));
 		if (*c->f[C_LOCATION] || *c->f[C_COST_CENTER])
 			printf("      location %s, cost center %s\n", *c->f[C_LOCATION] ? c->f[C_LOCATION] : "-",
 			       *c->f[C_COST_CENTER] ? c->f[C_COST_CENTER] : "-");
@@ -179,7 +179,8 @@ cmd_person(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (!found) {
-		fprintf(stderr, "roster: no person with employee_id \"%s\" in the vault (run roster import first?)\n", id);
+		fprintf(stderr, "roster: no person with employee_id \"%s\" in the vault (run roster import first?)\n",
+			id);
 		ret = EXIT_FAILED;
 		goto out;
 	}

@@ -26,7 +26,7 @@ struct walk {
 	const char *file;
 	const char *dir;
 	struct err *e;
-	struct cfg_pos near;  /* the key being read: where an empty {} or [] stands, which has no mark of its own */
+	struct cfg_pos near; /* the key being read: where an empty {} or [] stands, which has no mark of its own */
 };
 
 static struct cfg_pos
@@ -39,9 +39,7 @@ node_pos(struct fy_node *n)
 	if (!n)
 		return pos;
 	switch (fy_node_get_type(n)) {
-	case FYNT_SCALAR:
-		t = fy_node_get_scalar_token(n);
-		break;
+	case FYNT_SCALAR: t = fy_node_get_scalar_token(n); break;
 	case FYNT_MAPPING: {
 		void *it = NULL;
 		struct fy_node_pair *p = fy_node_mapping_iterate(n, &it);
@@ -61,8 +59,7 @@ node_pos(struct fy_node *n)
 	return pos;
 }
 
-static int
-node_err(struct walk *w, struct fy_node *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int node_err(struct walk *w, struct fy_node *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static int
 node_err(struct walk *w, struct fy_node *n, const char *fmt, ...)
@@ -85,12 +82,9 @@ static const char *
 node_kind(struct fy_node *n)
 {
 	switch (fy_node_get_type(n)) {
-	case FYNT_SCALAR:
-		return "a value";
-	case FYNT_MAPPING:
-		return "a mapping";
-	default:
-		return "a list";
+	case FYNT_SCALAR: return "a value";
+	case FYNT_MAPPING: return "a mapping";
+	default: return "a list";
 	}
 }
 
@@ -189,8 +183,8 @@ get_str(struct walk *w, struct fy_node *n, const char *key, char **out)
 
 /* A key not in allowed: an error with a suggestion and the list of what is allowed. */
 static int
-unknown_key(struct walk *w, struct fy_node *kn, const char *where, const char *key,
-	    const char *const *allowed, size_t n)
+unknown_key(struct walk *w, struct fy_node *kn, const char *where, const char *key, const char *const *allowed,
+	    size_t n)
 {
 	const char *near = text_suggest(key, allowed, n);
 	struct buf list = BUF_INIT;
@@ -232,7 +226,8 @@ parse_limit(struct walk *w, struct fy_node *n, const char *key, struct cfg_limit
 		end++;
 	}
 	if (end == s || *end || errno || v < 0 || (l->percent && v > 100))
-		ret = node_err(w, n, "%s: \"%s\" is not a limit (expected a count such as 25 or a percentage such as 10%%)",
+		ret = node_err(w, n,
+			       "%s: \"%s\" is not a limit (expected a count such as 25 or a percentage such as 10%%)",
 			       key, s);
 	l->value = v;
 	l->pos = node_pos(n);
@@ -288,7 +283,8 @@ parse_fields(struct walk *w, struct fy_node *n, struct source_cfg *src)
 	void *it = NULL;
 
 	if (fy_node_get_type(n) != FYNT_MAPPING)
-		return node_err(w, n, "fields: expected a mapping of canonical field to column, found %s", node_kind(n));
+		return node_err(w, n, "fields: expected a mapping of canonical field to column, found %s",
+				node_kind(n));
 	src->fields_given = 1;
 	while ((p = fy_node_mapping_iterate(n, &it))) {
 		struct fy_node *kn = fy_node_pair_key(p), *vn = fy_node_pair_value(p);
@@ -301,10 +297,14 @@ parse_fields(struct walk *w, struct fy_node *n, struct source_cfg *src)
 			const char *near = k ? text_suggest(k, names, nnames) : NULL;
 
 			if (near)
-				return node_err(w, kn, "fields: unknown field \"%s\" (did you mean \"%s\"?; other columns go under extra:)",
-						k ? k : "?", near);
-			return node_err(w, kn, "fields: unknown field \"%s\" (expected a canonical field such as employee_id, given_name, department.code; other columns go under extra:)",
-					k ? k : "?");
+				return node_err(
+					w, kn,
+					"fields: unknown field \"%s\" (did you mean \"%s\"?; other columns go under extra:)",
+					k ? k : "?", near);
+			return node_err(
+				w, kn,
+				"fields: unknown field \"%s\" (expected a canonical field such as employee_id, given_name, department.code; other columns go under extra:)",
+				k ? k : "?");
 		}
 		if (source_cfg_field(src, k))
 			return node_err(w, kn, "fields: \"%s\" is mapped twice", k);
@@ -369,8 +369,10 @@ parse_extras(struct walk *w, struct fy_node *n, struct source_cfg *src)
 		char *col;
 
 		if (!k || !valid_name(k))
-			return node_err(w, kn, "extra: \"%s\" is not a usable name (expected lowercase letters, digits and _, such as badge_number)",
-					k ? k : "?");
+			return node_err(
+				w, kn,
+				"extra: \"%s\" is not a usable name (expected lowercase letters, digits and _, such as badge_number)",
+				k ? k : "?");
 		if (key_index(k, names, nnames) >= 0)
 			return node_err(w, kn, "extra: \"%s\" is a canonical field; map it under fields: instead", k);
 		if (get_str(w, vn, k, &col) < 0)
@@ -387,9 +389,9 @@ parse_extras(struct walk *w, struct fy_node *n, struct source_cfg *src)
 static int
 parse_source(struct walk *w, struct fy_node *n, struct source_cfg *src, size_t idx)
 {
-	static const char *const keys[] = { "name", "format", "persons", "contracts", "assignments",
-					    "delimiter", "encoding", "date_format", "fields", "extra",
-					    "guard" };
+	static const char *const keys[] = { "name",	   "format",	"persons",  "contracts",
+					    "assignments", "delimiter", "encoding", "date_format",
+					    "fields",	   "extra",	"guard" };
 	const size_t nkeys = sizeof(keys) / sizeof(keys[0]);
 	struct fy_node_pair *p;
 	void *it = NULL;
@@ -400,7 +402,8 @@ parse_source(struct walk *w, struct fy_node *n, struct source_cfg *src, size_t i
 	src->max_removed.value = 10;
 	src->max_removed.percent = 1;
 	if (fy_node_get_type(n) != FYNT_MAPPING)
-		return node_err(w, n, "%s: expected a mapping with name, format, persons…, found %s", where, node_kind(n));
+		return node_err(w, n, "%s: expected a mapping with name, format, persons…, found %s", where,
+				node_kind(n));
 	while ((p = fy_node_mapping_iterate(n, &it))) {
 		struct fy_node *kn = fy_node_pair_key(p), *vn = fy_node_pair_value(p);
 		const char *k = fy_node_get_scalar0(kn);
@@ -428,7 +431,9 @@ parse_source(struct walk *w, struct fy_node *n, struct source_cfg *src, size_t i
 			return -1;
 		if (!strcmp(k, "name")) {
 			if (!*v || strchr(v, '/') || strchr(v, ' ')) {
-				node_err(w, vn, "name: \"%s\" is not a usable source name (expected a short word such as hr)", v);
+				node_err(w, vn,
+					 "name: \"%s\" is not a usable source name (expected a short word such as hr)",
+					 v);
 				free(v);
 				return -1;
 			}
@@ -464,7 +469,10 @@ parse_source(struct walk *w, struct fy_node *n, struct source_cfg *src, size_t i
 			else if (strlen(v) == 1 && strchr(",;\t|", v[0]))
 				src->delimiter = v[0];
 			else {
-				node_err(w, vn, "delimiter: \"%s\" is not a delimiter (expected auto, \",\", \";\", \"\\t\" or \"|\")", v);
+				node_err(
+					w, vn,
+					"delimiter: \"%s\" is not a delimiter (expected auto, \",\", \";\", \"\\t\" or \"|\")",
+					v);
 				free(v);
 				return -1;
 			}
@@ -479,7 +487,10 @@ parse_source(struct walk *w, struct fy_node *n, struct source_cfg *src, size_t i
 			else if (f && (!strcmp(f, "iso 8859 1") || !strcmp(f, "latin1") || !strcmp(f, "latin 1")))
 				src->encoding = ENC_ISO_8859_1;
 			else {
-				node_err(w, vn, "encoding: \"%s\" is not a supported encoding (expected utf-8, windows-1252 or iso-8859-1)", v);
+				node_err(
+					w, vn,
+					"encoding: \"%s\" is not a supported encoding (expected utf-8, windows-1252 or iso-8859-1)",
+					v);
 				free(f);
 				free(v);
 				return -1;
@@ -490,7 +501,10 @@ parse_source(struct walk *w, struct fy_node *n, struct source_cfg *src, size_t i
 			if (!strcmp(v, "auto")) {
 				free(v);
 			} else if (!strchr(v, '%')) {
-				node_err(w, vn, "date_format: \"%s\" is not a date format (expected auto or a strptime format such as %%d.%%m.%%Y)", v);
+				node_err(
+					w, vn,
+					"date_format: \"%s\" is not a date format (expected auto or a strptime format such as %%d.%%m.%%Y)",
+					v);
 				free(v);
 				return -1;
 			} else {
@@ -501,10 +515,13 @@ parse_source(struct walk *w, struct fy_node *n, struct source_cfg *src, size_t i
 	if (!src->name)
 		return node_err(w, n, "%s: missing key \"name\" (expected a short name such as hr)", where);
 	if (!src->persons)
-		return node_err(w, n, "source \"%s\": missing key \"persons\" (expected the path of the persons file)", src->name);
-	if (src->format == SOURCE_JSON && (src->contracts || src->assignments))
-		return node_err(w, n, "source \"%s\": a json source nests contracts and assignments in each person; remove the contracts and assignments keys",
+		return node_err(w, n, "source \"%s\": missing key \"persons\" (expected the path of the persons file)",
 				src->name);
+	if (src->format == SOURCE_JSON && (src->contracts || src->assignments))
+		return node_err(
+			w, n,
+			"source \"%s\": a json source nests contracts and assignments in each person; remove the contracts and assignments keys",
+			src->name);
 	src->persons_path = file_join(w->dir, src->persons);
 	if (src->contracts)
 		src->contracts_path = file_join(w->dir, src->contracts);
@@ -531,8 +548,10 @@ parse_sources(struct walk *w, struct fy_node *kn, struct fy_node *n, struct conf
 			return -1;
 		for (size_t i = 0; i + 1 < cfg->nsources; i++)
 			if (!strcmp(cfg->sources[i].name, src->name))
-				return node_err(w, item, "sources: the name \"%s\" is used twice (expected each source to have its own name)",
-						src->name);
+				return node_err(
+					w, item,
+					"sources: the name \"%s\" is used twice (expected each source to have its own name)",
+					src->name);
 	}
 	if (!cfg->nsources)
 		return node_err(w, kn, "sources: the list is empty (expected at least one source)");
@@ -549,7 +568,8 @@ parse_root(struct walk *w, struct fy_node *root, struct config *cfg)
 	int have_sources = 0;
 
 	if (!root)
-		return err_set(w->e, ERR_CONFIG, "%s: the file is empty (expected vault, timezone and sources)", w->file);
+		return err_set(w->e, ERR_CONFIG, "%s: the file is empty (expected vault, timezone and sources)",
+			       w->file);
 	if (fy_node_get_type(root) != FYNT_MAPPING)
 		return node_err(w, root, "expected a mapping with vault, timezone and sources at the top, found %s",
 				node_kind(root));
@@ -564,13 +584,16 @@ parse_root(struct walk *w, struct fy_node *root, struct config *cfg)
 			if (get_str(w, vn, k, &cfg->vault) < 0)
 				return -1;
 			if (!*cfg->vault)
-				return node_err(w, vn, "vault: the path is empty (expected a file such as var/roster.db)");
+				return node_err(w, vn,
+						"vault: the path is empty (expected a file such as var/roster.db)");
 		} else if (!strcmp(k, "timezone")) {
 			if (get_str(w, vn, k, &cfg->timezone) < 0)
 				return -1;
 			if (!date_zone_known(cfg->timezone))
-				return node_err(w, vn, "timezone: \"%s\" is not a known time zone (expected a name such as Europe/Amsterdam)",
-						cfg->timezone);
+				return node_err(
+					w, vn,
+					"timezone: \"%s\" is not a known time zone (expected a name such as Europe/Amsterdam)",
+					cfg->timezone);
 		} else if (!strcmp(k, "sources")) {
 			have_sources = 1;
 			if (parse_sources(w, kn, vn, cfg) < 0)
@@ -578,8 +601,8 @@ parse_root(struct walk *w, struct fy_node *root, struct config *cfg)
 		}
 	}
 	if (!have_sources)
-		return err_set(w->e, ERR_CONFIG, "%s: missing key \"sources\" (expected a list with at least one source)",
-			       w->file);
+		return err_set(w->e, ERR_CONFIG,
+			       "%s: missing key \"sources\" (expected a list with at least one source)", w->file);
 	if (!cfg->vault)
 		cfg->vault = xstrdup("var/roster.db");
 	cfg->vault_path = file_join(w->dir, cfg->vault);
@@ -747,11 +770,8 @@ const char *
 source_encoding_name(enum source_encoding enc)
 {
 	switch (enc) {
-	case ENC_WINDOWS_1252:
-		return "windows-1252";
-	case ENC_ISO_8859_1:
-		return "iso-8859-1";
-	default:
-		return "utf-8";
+	case ENC_WINDOWS_1252: return "windows-1252";
+	case ENC_ISO_8859_1: return "iso-8859-1";
+	default: return "utf-8";
 	}
 }

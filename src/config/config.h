@@ -27,14 +27,14 @@ struct cfg_limit {
 };
 
 struct cfg_field {
-	char *name;       /* canonical field name, "department.code" */
-	char **columns;   /* the column header (CSV) or key (JSON); in each file the first one found counts */
+	char *name;	/* canonical field name, "department.code" */
+	char **columns; /* the column header (CSV) or key (JSON); in each file the first one found counts */
 	size_t ncolumns;
 	struct cfg_pos pos;
 };
 
 struct cfg_extra {
-	char *name;    /* the user's name for it, used in rules and templates */
+	char *name; /* the user's name for it, used in rules and templates */
 	char *column;
 	struct cfg_pos pos;
 };
@@ -42,18 +42,18 @@ struct cfg_extra {
 struct source_cfg {
 	char *name;
 	enum source_format format;
-	char *persons;       /* paths as written in the file */
-	char *contracts;     /* NULL when absent */
-	char *assignments;   /* NULL when absent */
-	char *persons_path;  /* the same, resolved against the config's folder */
+	char *persons;	    /* paths as written in the file */
+	char *contracts;    /* NULL when absent */
+	char *assignments;  /* NULL when absent */
+	char *persons_path; /* the same, resolved against the config's folder */
 	char *contracts_path;
 	char *assignments_path;
-	char delimiter;      /* 0: auto */
+	char delimiter; /* 0: auto */
 	enum source_encoding encoding;
-	char *date_format;   /* NULL: auto */
+	char *date_format; /* NULL: auto */
 	struct cfg_field *fields;
 	size_t nfields;
-	int fields_given;    /* 0: no fields map, columns carry the canonical names */
+	int fields_given; /* 0: no fields map, columns carry the canonical names */
 	struct cfg_extra *extras;
 	size_t nextras;
 	struct cfg_limit max_removed;
@@ -61,11 +61,11 @@ struct source_cfg {
 };
 
 struct config {
-	char *file;      /* the path it was read from */
-	char *dir;       /* its folder: relative paths are relative to it */
-	char *vault;     /* as written */
-	char *vault_path;/* resolved */
-	char *timezone;  /* NULL: the system's */
+	char *file;	  /* the path it was read from */
+	char *dir;	  /* its folder: relative paths are relative to it */
+	char *vault;	  /* as written */
+	char *vault_path; /* resolved */
+	char *timezone;	  /* NULL: the system's */
 	struct source_cfg *sources;
 	size_t nsources;
 };

@@ -46,10 +46,12 @@ convert(const char *file, const char *from, const char *data, size_t len, size_t
 
 		position(data, (size_t)(in - data), &line, &col);
 		if (!strncmp(from, "UTF-16", 6))
-			err_set(e, ERR_INVALID, "%s: byte %zu: the file is not valid UTF-16", file, (size_t)(in - data));
+			err_set(e, ERR_INVALID, "%s: byte %zu: the file is not valid UTF-16", file,
+				(size_t)(in - data));
 		else
-			err_set(e, ERR_INVALID, "%s:%d:%d: byte 0x%02X is not a character in %s (check the encoding: setting)",
-				file, line, col, (unsigned char)*in, from);
+			err_set(e, ERR_INVALID,
+				"%s:%d:%d: byte 0x%02X is not a character in %s (check the encoding: setting)", file,
+				line, col, (unsigned char)*in, from);
 		free(out);
 		iconv_close(cd);
 		return NULL;
@@ -61,8 +63,7 @@ convert(const char *file, const char *from, const char *data, size_t len, size_t
 }
 
 char *
-source_decode(const char *file, const char *data, size_t len, enum source_encoding enc, size_t *outlen,
-	      struct err *e)
+source_decode(const char *file, const char *data, size_t len, enum source_encoding enc, size_t *outlen, struct err *e)
 {
 	const unsigned char *u = (const unsigned char *)data;
 	char *out;
@@ -87,7 +88,8 @@ source_decode(const char *file, const char *data, size_t len, enum source_encodi
 
 		nul = (size_t)((const char *)memchr(data, '\0', len) - data);
 		position(data, nul, &line, &col);
-		err_set(e, ERR_INVALID, "%s:%d:%d: the file contains a NUL byte (expected a text file)", file, line, col);
+		err_set(e, ERR_INVALID, "%s:%d:%d: the file contains a NUL byte (expected a text file)", file, line,
+			col);
 		return NULL;
 	}
 	if (enc == ENC_WINDOWS_1252)

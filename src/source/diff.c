@@ -13,8 +13,18 @@
 #include "util/banned.h"
 
 static const char *const kind_names[CH_COUNT] = {
-	"joiner", "leaver", "rehire", "mover", "name_change", "manager_change", "person_changed",
-	"contract_added", "contract_ended", "contract_changed", "assignment_added", "assignment_ended",
+	"joiner",
+	"leaver",
+	"rehire",
+	"mover",
+	"name_change",
+	"manager_change",
+	"person_changed",
+	"contract_added",
+	"contract_ended",
+	"contract_changed",
+	"assignment_added",
+	"assignment_ended",
 	"assignment_changed",
 };
 
@@ -78,11 +88,11 @@ manager_of(const struct snapshot *s, const struct person *p, civil_day at)
 	return p->f[P_MANAGER_ID];
 }
 
-static const int name_fields[] = { P_GIVEN_NAME, P_INITIALS, P_FAMILY_NAME_PREFIX, P_FAMILY_NAME,
+static const int name_fields[] = { P_GIVEN_NAME,	  P_INITIALS,	  P_FAMILY_NAME_PREFIX, P_FAMILY_NAME,
 				   P_PARTNER_NAME_PREFIX, P_PARTNER_NAME, P_NAME_CONVENTION };
 static const int other_fields[] = { P_EMAIL_PRIVATE, P_PHONE };
-static const int mover_fields[] = { C_DEPARTMENT_CODE, C_DEPARTMENT_NAME, C_TITLE_CODE, C_TITLE_NAME, C_LOCATION,
-				    C_MANAGER_ID };
+static const int mover_fields[] = { C_DEPARTMENT_CODE, C_DEPARTMENT_NAME, C_TITLE_CODE,
+				    C_TITLE_NAME,      C_LOCATION,	  C_MANAGER_ID };
 
 /* The value of extra name in a record of s, or "" (the previous snapshot may know other extras). */
 static const char *
@@ -95,8 +105,8 @@ extra_value(const struct snapshot *s, enum entity ent, const char **x, const cha
 }
 
 static void
-diff_extras(struct change *c, enum change_kind k, const struct snapshot *ps, const char **px,
-	    const struct snapshot *ns, const char **nx, enum entity ent, const char *ref)
+diff_extras(struct change *c, enum change_kind k, const struct snapshot *ps, const char **px, const struct snapshot *ns,
+	    const char **nx, enum entity ent, const char *ref)
 {
 	for (size_t i = 0; i < ns->nextra[ent]; i++) {
 		const char *name = ns->extra_names[ent][i];
@@ -172,7 +182,8 @@ diff_assignments(struct changeset *cs, struct change *c, const struct snapshot *
 
 		if (cmp < 0) {
 			if (a->end == DATE_NONE || a->end >= pat)
-				detail(c, CH_ASSIGNMENT_ENDED, NULL, assignment_ref(cs, a), NULL, assignment_ref(cs, a));
+				detail(c, CH_ASSIGNMENT_ENDED, NULL, assignment_ref(cs, a), NULL,
+				       assignment_ref(cs, a));
 			i++;
 			continue;
 		}
@@ -230,8 +241,8 @@ compare_person(struct changeset *cs, const struct snapshot *ps, const struct per
 			detail(c, CH_LEAVER, NULL, NULL, NULL, NULL);
 		for (size_t i = 0; i < pp->ncontracts; i++)
 			if (contract_current_or_future(&ps->contracts[pp->contract0 + i], pat))
-				detail(c, CH_CONTRACT_ENDED, NULL, ps->contracts[pp->contract0 + i].f[C_CONTRACT_ID], NULL,
-				       ps->contracts[pp->contract0 + i].f[C_CONTRACT_ID]);
+				detail(c, CH_CONTRACT_ENDED, NULL, ps->contracts[pp->contract0 + i].f[C_CONTRACT_ID],
+				       NULL, ps->contracts[pp->contract0 + i].f[C_CONTRACT_ID]);
 		return;
 	}
 	if (!pp || !pp->present) {

@@ -31,29 +31,29 @@ enum change_kind {
 /* One fact behind a change: a field that went from old to new. */
 struct change_detail {
 	enum change_kind kind;
-	const char *field;  /* "department.code"; NULL when the whole record came or went */
-	const char *old;    /* NULL when there was none */
+	const char *field; /* "department.code"; NULL when the whole record came or went */
+	const char *old;   /* NULL when there was none */
 	const char *new;
-	const char *ref;    /* the contract_id or assignment ("project ERP2026") it is about; NULL for the person */
+	const char *ref; /* the contract_id or assignment ("project ERP2026") it is about; NULL for the person */
 };
 
 struct change {
 	const char *employee_id;
-	const char *label;  /* "Jan de Vries" */
-	unsigned kinds;     /* bit (1 << kind) for each kind */
-	int gone;           /* no longer in the feed */
+	const char *label; /* "Jan de Vries" */
+	unsigned kinds;	   /* bit (1 << kind) for each kind */
+	int gone;	   /* no longer in the feed */
 	struct change_detail *d;
 	size_t nd, dcap;
 };
 
 struct changeset {
 	struct arena arena;
-	struct change *v;   /* in employee_id order */
+	struct change *v; /* in employee_id order */
 	size_t n, cap;
 	size_t count[CH_COUNT]; /* persons with each kind */
-	size_t gone;        /* persons no longer in the feed */
-	size_t gone_leavers;/* of those, the ones who still had a current or future contract */
-	size_t prev_persons;/* persons in the previous snapshot (present ones) */
+	size_t gone;		/* persons no longer in the feed */
+	size_t gone_leavers;	/* of those, the ones who still had a current or future contract */
+	size_t prev_persons;	/* persons in the previous snapshot (present ones) */
 };
 
 void changeset_init(struct changeset *cs);
@@ -74,9 +74,9 @@ void diff_snapshots(const struct snapshot *prev, civil_day prev_at, const struct
 /* What the import guard decided. */
 struct guard_verdict {
 	int refused;
-	int empty;       /* the new snapshot has no persons */
-	size_t leaving;  /* leavers: persons who had a current contract and are gone or have none now */
-	size_t gone;     /* of those, the ones no longer in the feed */
+	int empty;	/* the new snapshot has no persons */
+	size_t leaving; /* leavers: persons who had a current contract and are gone or have none now */
+	size_t gone;	/* of those, the ones no longer in the feed */
 	size_t limit;
 	size_t prev_persons;
 };

@@ -176,13 +176,13 @@ snapshot_add_assignment(struct snapshot *s)
 	return a;
 }
 
-#define APPEND(to, from, arr, n, cap)                                         \
-	do {                                                                   \
-		XGROW((to)->arr, (to)->cap, (to)->n + (from)->n);               \
-		if ((from)->n)                                                 \
-			memcpy((to)->arr + (to)->n, (from)->arr, (from)->n * sizeof(*(from)->arr)); \
-		(to)->n += (from)->n;                                          \
-		(from)->n = 0;                                                 \
+#define APPEND(to, from, arr, n, cap)                                                                                  \
+	do {                                                                                                           \
+		XGROW((to)->arr, (to)->cap, (to)->n + (from)->n);                                                      \
+		if ((from)->n)                                                                                         \
+			memcpy((to)->arr + (to)->n, (from)->arr, (from)->n * sizeof(*(from)->arr));                    \
+		(to)->n += (from)->n;                                                                                  \
+		(from)->n = 0;                                                                                         \
 	} while (0)
 
 void
@@ -264,8 +264,8 @@ snapshot_index(struct snapshot *s)
 	for (i = 0; i < s->ncontracts; i = j) {
 		size_t pi;
 
-		for (j = i; j < s->ncontracts &&
-			    !strcmp(s->contracts[j].f[C_EMPLOYEE_ID], s->contracts[i].f[C_EMPLOYEE_ID]);
+		for (j = i;
+		     j < s->ncontracts && !strcmp(s->contracts[j].f[C_EMPLOYEE_ID], s->contracts[i].f[C_EMPLOYEE_ID]);
 		     j++)
 			;
 		if (strmap_get(&s->by_id, s->contracts[i].f[C_EMPLOYEE_ID], &pi)) {
@@ -356,6 +356,5 @@ snapshot_person_label(const struct person *p, char *out, size_t outlen)
 {
 	const char *given = p->f[P_GIVEN_NAME], *prefix = p->f[P_FAMILY_NAME_PREFIX];
 
-	snprintf(out, outlen, "%s%s%s%s%s", given, *given ? " " : "", prefix, *prefix ? " " : "",
-		 p->f[P_FAMILY_NAME]);
+	snprintf(out, outlen, "%s%s%s%s%s", given, *given ? " " : "", prefix, *prefix ? " " : "", p->f[P_FAMILY_NAME]);
 }

@@ -50,25 +50,18 @@ enum contract_field {
 	C_NFIELDS
 };
 
-enum assignment_field {
-	A_EMPLOYEE_ID,
-	A_KIND,
-	A_VALUE,
-	A_START_DATE,
-	A_END_DATE,
-	A_NFIELDS
-};
+enum assignment_field { A_EMPLOYEE_ID, A_KIND, A_VALUE, A_START_DATE, A_END_DATE, A_NFIELDS };
 
 #define FIELDS_MAX 13 /* the largest of the three */
 
 enum field_type { FT_TEXT, FT_DATE, FT_NUMBER, FT_CONVENTION };
 
 struct field_def {
-	const char *name;   /* canonical name, as in the config's fields map */
+	const char *name; /* canonical name, as in the config's fields map */
 	enum entity ent;
-	int idx;            /* index into that entity's f[] */
+	int idx; /* index into that entity's f[] */
 	enum field_type type;
-	int required;       /* an empty value is an error */
+	int required; /* an empty value is an error */
 };
 
 /* Every canonical field, persons first, then contracts, then assignments. */
@@ -83,7 +76,7 @@ const char *snapshot_entity_name(enum entity ent); /* "person", "contract", "ass
 struct origin {
 	const char *file;
 	int line;
-	const char *path;  /* json: "persons[3].contracts[0]"; NULL for csv */
+	const char *path; /* json: "persons[3].contracts[0]"; NULL for csv */
 };
 
 /* Which header a file uses for a canonical field, so messages name the column as the file does. */
@@ -95,18 +88,18 @@ struct column_label {
 
 struct person {
 	const char *f[P_NFIELDS];
-	const char **extra;       /* values of the person extras, in config order */
-	size_t contract0, ncontracts;     /* range in snapshot.contracts (sorted) */
+	const char **extra;		  /* values of the person extras, in config order */
+	size_t contract0, ncontracts;	  /* range in snapshot.contracts (sorted) */
 	size_t assignment0, nassignments; /* range in snapshot.assignments */
-	int present;              /* 0: known from before, gone from the feed */
-	int removed_in;           /* vault: the snapshot that removed it, else 0 */
+	int present;			  /* 0: known from before, gone from the feed */
+	int removed_in;			  /* vault: the snapshot that removed it, else 0 */
 	struct origin at;
 };
 
 struct contract {
 	const char *f[C_NFIELDS];
 	const char **extra;
-	civil_day start, end;     /* end is DATE_NONE when open */
+	civil_day start, end; /* end is DATE_NONE when open */
 	double fte;
 	struct origin at;
 };
@@ -131,7 +124,7 @@ struct snapshot {
 	size_t nextra[ENT_COUNT];
 	struct column_label *labels;
 	size_t nlabels, labels_cap;
-	struct strmap by_id;      /* employee_id -> index into persons, after snapshot_index() */
+	struct strmap by_id; /* employee_id -> index into persons, after snapshot_index() */
 	int indexed;
 };
 
@@ -178,8 +171,7 @@ int contract_current_or_future(const struct contract *c, civil_day at);
  * active before upcoming before ended; then highest fte, earliest start,
  * lowest contract_id). NULL when p has no contract.
  */
-const struct contract *snapshot_primary_contract(const struct snapshot *s, const struct person *p,
-						 civil_day at);
+const struct contract *snapshot_primary_contract(const struct snapshot *s, const struct person *p, civil_day at);
 
 /* The key of an assignment ("kind value start") compared when diffing. */
 int assignment_cmp(const struct assignment *a, const struct assignment *b);

@@ -136,7 +136,7 @@ source_normalize(struct snapshot *s, const struct source_cfg *cfg, const struct 
 		date_format(d, iso);
 		*out = arena_strdup(&s->arena, iso);
 		return 0;
-bad_date:
+	bad_date:
 		if (cfg->date_format)
 			snprintf(msg, msglen, "not a date in the format %s", cfg->date_format);
 		else
@@ -163,7 +163,7 @@ bad_date:
 		snprintf(tmp, sizeof(tmp), "%.6g", x);
 		*out = arena_strdup(&s->arena, tmp);
 		return 0;
-bad_number:
+	bad_number:
 		snprintf(msg, msglen, "not a number (expected a number such as 1, 0.8 or 0,8)");
 		return -1;
 	}
@@ -175,8 +175,7 @@ bad_number:
 		*out = c;
 		return 0;
 	}
-	default:
-		break;
+	default: break;
 	}
 	/* A line break inside a quoted value is one "\n", whichever system wrote the file. */
 	if (memchr(v, '\r', len)) {
@@ -197,8 +196,8 @@ bad_number:
 	 * The same name typed on two systems may be composed (ë) or decomposed
 	 * (e + combining diaeresis); NFC makes them one, so no spurious name change.
 	 */
-	if (utf8proc_map((const utf8proc_uint8_t *)v, (utf8proc_ssize_t)len, &nfc,
-			 UTF8PROC_STABLE | UTF8PROC_COMPOSE) < 0) {
+	if (utf8proc_map((const utf8proc_uint8_t *)v, (utf8proc_ssize_t)len, &nfc, UTF8PROC_STABLE | UTF8PROC_COMPOSE) <
+	    0) {
 		snprintf(msg, msglen, "not valid UTF-8 text");
 		return -1;
 	}

@@ -20,13 +20,13 @@ enum problem_level { PROBLEM_ERROR, PROBLEM_WARNING };
 
 struct problem {
 	enum problem_level level;
-	char *file;     /* as written in the config */
-	int line;       /* 0: no line (json) */
-	char *where;    /* 'column "Achternaam"' or 'field "persons[3].end_date"' */
-	char *value;    /* NULL when no single value is at fault */
-	char *msg;      /* what is wrong, and what was expected */
-	enum entity ent;/* the record left out, for errors */
-	char *key;      /* its employee_id (persons) or contract_id; NULL when unknown */
+	char *file;	 /* as written in the config */
+	int line;	 /* 0: no line (json) */
+	char *where;	 /* 'column "Achternaam"' or 'field "persons[3].end_date"' */
+	char *value;	 /* NULL when no single value is at fault */
+	char *msg;	 /* what is wrong, and what was expected */
+	enum entity ent; /* the record left out, for errors */
+	char *key;	 /* its employee_id (persons) or contract_id; NULL when unknown */
 };
 
 struct problems {
@@ -40,14 +40,14 @@ void problems_release(struct problems *ps);
 /* Moves every problem of from to the end of to; from is left empty. */
 void problems_append(struct problems *to, struct problems *from);
 /* Adds a problem; every string is copied; where, value and key may be NULL. */
-void problems_add(struct problems *ps, enum problem_level level, const char *file, int line,
-		  const char *where, const char *value, enum entity ent, const char *key,
-		  const char *fmt, ...) __attribute__((format(printf, 9, 10)));
+void problems_add(struct problems *ps, enum problem_level level, const char *file, int line, const char *where,
+		  const char *value, enum entity ent, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 9, 10)));
 /* One line: 'hr/contracts.csv:6: column "Einddatum": value "x": what is wrong' (malloc'd). */
 char *problem_format(const struct problem *p);
 
 /* Size limits for untrusted input; hitting one is an error, never a silent cut. */
-#define SOURCE_FILE_MAX ((size_t)2 << 30)  /* 2 GiB */
+#define SOURCE_FILE_MAX ((size_t)2 << 30) /* 2 GiB */
 #define SOURCE_FIELD_MAX (64 * 1024)
 #define SOURCE_RECORD_MAX (1024 * 1024)
 
@@ -75,8 +75,8 @@ int source_json_read(const struct source_cfg *cfg, struct snapshot *out, struct 
  * makes Unicode NFC, parses dates and numbers. Returns 0, or -1 with a
  * message of what was expected in msg.
  */
-int source_normalize(struct snapshot *s, const struct source_cfg *cfg, const struct field_def *def,
-		     const char *v, size_t len, const char **out, char *msg, size_t msglen);
+int source_normalize(struct snapshot *s, const struct source_cfg *cfg, const struct field_def *def, const char *v,
+		     size_t len, const char **out, char *msg, size_t msglen);
 
 /*
  * The period of a record from its normalised start and end dates ("" when
@@ -105,7 +105,7 @@ size_t source_carry_over(const struct snapshot *prev, struct snapshot *next, con
  * switches to UTF-16) into a malloc'd NUL-terminated UTF-8 buffer. Invalid
  * input fails with an ERR_INVALID message naming file, line and column.
  */
-char *source_decode(const char *file, const char *data, size_t len, enum source_encoding enc,
-		    size_t *outlen, struct err *e);
+char *source_decode(const char *file, const char *data, size_t len, enum source_encoding enc, size_t *outlen,
+		    struct err *e);
 
 #endif

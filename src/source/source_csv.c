@@ -33,17 +33,17 @@ struct cell {
 };
 
 struct csvfile {
-	const char *name;     /* as written in the config, for messages */
-	const char *path;     /* resolved */
-	char *data;           /* decoded UTF-8 */
+	const char *name; /* as written in the config, for messages */
+	const char *path; /* resolved */
+	char *data;	  /* decoded UTF-8 */
 	size_t len;
 	char delim;
-	char **header;        /* trimmed labels */
-	char **folded;        /* text_fold_label of each */
+	char **header; /* trimmed labels */
+	char **folded; /* text_fold_label of each */
 	size_t ncols;
 	int serves[ENT_COUNT];
 	int col[ENT_COUNT][FIELDS_MAX]; /* column of each field, -1 when absent */
-	int *xcol[ENT_COUNT];           /* column of each extra of the entity, -1 when not in this file */
+	int *xcol[ENT_COUNT];		/* column of each extra of the entity, -1 when not in this file */
 };
 
 typedef int (*row_fn)(void *ctx, struct cell *cells, size_t n, int line, struct err *e);
@@ -53,18 +53,18 @@ struct rowreader {
 	row_fn fn;
 	void *ctx;
 	struct err *e;
-	struct buf row;       /* the current record's field bytes, each NUL-terminated */
-	size_t *offs;         /* start of each field in row */
+	struct buf row; /* the current record's field bytes, each NUL-terminated */
+	size_t *offs;	/* start of each field in row */
 	size_t *lens;
 	size_t nfields, fields_cap;
 	struct cell *cells;
 	size_t cells_cap;
-	int cur_line;         /* the line being fed */
-	int start_line;       /* the first line of the current record */
-	size_t fed;           /* bytes fed since the last record ended */
-	int rec_line;         /* the line where the bytes pending in libcsv began */
-	int stop;             /* fn failed, or a limit was hit: feed no more */
-	int max_records;      /* 0: all */
+	int cur_line;	 /* the line being fed */
+	int start_line;	 /* the first line of the current record */
+	size_t fed;	 /* bytes fed since the last record ended */
+	int rec_line;	 /* the line where the bytes pending in libcsv began */
+	int stop;	 /* fn failed, or a limit was hit: feed no more */
+	int max_records; /* 0: all */
 	int records;
 };
 
@@ -199,8 +199,9 @@ csv_run(struct csvfile *f, int max_records, row_fn fn, void *ctx, struct err *e)
 	if (r.stop == 1)
 		goto out;
 	if (!r.stop && csv_fini(&p, cb_field, cb_record, &r) != 0) {
-		err_set(e, ERR_INVALID, "%s:%d: a quoted field is not closed before the end of the file (a cut-off export?)",
-			f->name, r.rec_line);
+		err_set(e, ERR_INVALID,
+			"%s:%d: a quoted field is not closed before the end of the file (a cut-off export?)", f->name,
+			r.rec_line);
 		goto out;
 	}
 	ret = r.stop == 1 ? -1 : 0;
@@ -284,7 +285,8 @@ csvfile_open(struct csvfile *f, const char *name, const char *path, const struct
 	if (csv_run(f, 1, header_row, f, e) < 0)
 		return -1;
 	if (!f->ncols)
-		return err_set(e, ERR_INVALID, "%s: the file is empty (expected a header line with column names)", name);
+		return err_set(e, ERR_INVALID, "%s: the file is empty (expected a header line with column names)",
+			       name);
 	return 0;
 }
 
@@ -341,11 +343,12 @@ missing_column(const struct csvfile *f, const char *label, const char *field, st
 	near = text_suggest(label, (const char *const *)f->header, f->ncols);
 	header_list(f, &b);
 	if (near)
-		ret = err_set(e, ERR_INVALID, "%s:1: column \"%s\" (for %s) not found; did you mean \"%s\"? (the header has: %s)",
+		ret = err_set(e, ERR_INVALID,
+			      "%s:1: column \"%s\" (for %s) not found; did you mean \"%s\"? (the header has: %s)",
 			      f->name, label, field, near, buf_str(&b));
 	else
-		ret = err_set(e, ERR_INVALID, "%s:1: column \"%s\" (for %s) not found (the header has: %s)", f->name, label,
-			      field, buf_str(&b));
+		ret = err_set(e, ERR_INVALID, "%s:1: column \"%s\" (for %s) not found (the header has: %s)", f->name,
+			      label, field, buf_str(&b));
 	buf_release(&b);
 	return ret;
 }
@@ -370,8 +373,10 @@ resolve_columns(struct csvfile *f, const struct source_cfg *cfg, int *found, str
 			for (size_t k = 0; k < cf->ncolumns && col == -1; k++) {
 				col = find_column(f, cf->columns[k]);
 				if (col == -2)
-					return err_set(e, ERR_INVALID, "%s:1: column \"%s\" (for %s) appears more than once in the header",
-						       f->name, cf->columns[k], d->name);
+					return err_set(
+						e, ERR_INVALID,
+						"%s:1: column \"%s\" (for %s) appears more than once in the header",
+						f->name, cf->columns[k], d->name);
 			}
 			if (col >= 0)
 				found[i] = 1;
@@ -380,7 +385,8 @@ resolve_columns(struct csvfile *f, const struct source_cfg *cfg, int *found, str
 		} else if (!cfg->fields_given) {
 			col = find_column(f, d->name);
 			if (col == -2)
-				return err_set(e, ERR_INVALID, "%s:1: column \"%s\" appears more than once in the header", f->name,
+				return err_set(e, ERR_INVALID,
+					       "%s:1: column \"%s\" appears more than once in the header", f->name,
 					       d->name);
 			if (col < 0 && d->required)
 				return missing_column(f, d->name, d->name, e);
@@ -395,8 +401,8 @@ struct reader {
 	struct snapshot *s;
 	struct problems *ps;
 	struct csvfile *f;
-	int single;               /* persons and contracts in one file */
-	struct strmap seen;       /* single-file: employee_id -> person index */
+	int single;	    /* persons and contracts in one file */
+	struct strmap seen; /* single-file: employee_id -> person index */
 	int header_seen;
 };
 
@@ -415,10 +421,11 @@ row_fields(struct reader *rd, enum entity ent, struct cell *cells, int line, con
 		int col = file->col[ent][i];
 
 		f[i] = "";
-		if (col >= 0 && source_normalize(rd->s, rd->cfg, d, cells[col].s, cells[col].len, &f[i], msg,
-						 sizeof(msg)) < 0) {
+		if (col >= 0 &&
+		    source_normalize(rd->s, rd->cfg, d, cells[col].s, cells[col].len, &f[i], msg, sizeof(msg)) < 0) {
 			snprintf(where, sizeof(where), "column \"%s\"", file->header[col]);
-			problems_add(rd->ps, PROBLEM_ERROR, file->name, line, where, cells[col].s, pent, key, "%s", msg);
+			problems_add(rd->ps, PROBLEM_ERROR, file->name, line, where, cells[col].s, pent, key, "%s",
+				     msg);
 			bad = 1;
 			continue;
 		}
@@ -437,10 +444,11 @@ row_fields(struct reader *rd, enum entity ent, struct cell *cells, int line, con
 	for (size_t k = 0; k < rd->s->nextra[ent]; k++) {
 		int col = file->xcol[ent] ? file->xcol[ent][k] : -1;
 
-		if (col >= 0 && source_normalize(rd->s, rd->cfg, NULL, cells[col].s, cells[col].len, &x[k], msg,
-						 sizeof(msg)) < 0) {
+		if (col >= 0 &&
+		    source_normalize(rd->s, rd->cfg, NULL, cells[col].s, cells[col].len, &x[k], msg, sizeof(msg)) < 0) {
 			snprintf(where, sizeof(where), "column \"%s\"", file->header[col]);
-			problems_add(rd->ps, PROBLEM_ERROR, file->name, line, where, cells[col].s, pent, key, "%s", msg);
+			problems_add(rd->ps, PROBLEM_ERROR, file->name, line, where, cells[col].s, pent, key, "%s",
+				     msg);
 			bad = 1;
 		}
 	}
@@ -536,19 +544,22 @@ data_row(void *ctx, struct cell *cells, size_t n, int line, struct err *e)
 		 * Name the record when its key is on the row, so --skip-invalid keeps
 		 * what was known of it and its contracts go with it.
 		 */
-		enum entity ent = f->serves[ENT_PERSON] ? ENT_PERSON : f->serves[ENT_CONTRACT] ? ENT_CONTRACT : ENT_ASSIGNMENT;
+		enum entity ent = f->serves[ENT_PERSON]	    ? ENT_PERSON
+				  : f->serves[ENT_CONTRACT] ? ENT_CONTRACT
+							    : ENT_ASSIGNMENT;
 		int kcol;
 
 		if (rd->single && (size_t)f->col[ENT_PERSON][P_EMPLOYEE_ID] < n && person_seen(rd, cells))
 			ent = ENT_CONTRACT; /* a later row of a person already read: only its contract goes */
-		kcol = ent == ENT_PERSON ? f->col[ENT_PERSON][P_EMPLOYEE_ID] :
-			   ent == ENT_CONTRACT ? f->col[ENT_CONTRACT][C_CONTRACT_ID] : -1;
+		kcol = ent == ENT_PERSON     ? f->col[ENT_PERSON][P_EMPLOYEE_ID]
+		       : ent == ENT_CONTRACT ? f->col[ENT_CONTRACT][C_CONTRACT_ID]
+					     : -1;
 		size_t shown = n < f->ncols ? n : nonempty;
 
 		problems_add(rd->ps, PROBLEM_ERROR, f->name, line, NULL, NULL, ent,
 			     kcol >= 0 && (size_t)kcol < n ? cells[kcol].s : NULL,
-			     "the row has %zu value%s, the header has %zu columns%s", shown, shown == 1 ? "" : "s", f->ncols,
-			     n < f->ncols ? " (a cut-off line?)" : "");
+			     "the row has %zu value%s, the header has %zu columns%s", shown, shown == 1 ? "" : "s",
+			     f->ncols, n < f->ncols ? " (a cut-off line?)" : "");
 		return 0;
 	}
 	if (f->serves[ENT_PERSON]) {
@@ -672,7 +683,7 @@ skip_header(void *ctx, struct cell *cells, size_t n, int line, struct err *e)
 struct part {
 	const struct source_cfg *cfg;
 	struct csvfile *files;
-	int first, last;          /* the files [first, last) */
+	int first, last; /* the files [first, last) */
 	struct snapshot *s;
 	struct problems *ps;
 	struct err e;
@@ -803,7 +814,8 @@ csv_read(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps, 
 	if (cfg->assignments) {
 		if (same_file(cfg->assignments_path, cfg->persons_path) ||
 		    (cfg->contracts && same_file(cfg->assignments_path, cfg->contracts_path))) {
-			err_set(e, ERR_CONFIG, "source \"%s\": assignments must be a file of their own (\"%s\" is also the persons or contracts file)",
+			err_set(e, ERR_CONFIG,
+				"source \"%s\": assignments must be a file of their own (\"%s\" is also the persons or contracts file)",
 				cfg->name, cfg->assignments);
 			goto out;
 		}
@@ -850,7 +862,8 @@ csv_read(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps, 
 			for (int fi = 0; fi < nfiles; fi++)
 				serves |= files[fi].serves[d->ent];
 			if (d->required && serves && !source_cfg_field(cfg, d->name)) {
-				err_set(e, ERR_CONFIG, "source \"%s\": fields: %s is required (map it to the column that holds it)",
+				err_set(e, ERR_CONFIG,
+					"source \"%s\": fields: %s is required (map it to the column that holds it)",
 					cfg->name, d->name);
 				goto out;
 			}
@@ -887,7 +900,8 @@ csv_read(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps, 
 			for (size_t k = 0; k < cfg->nextras; k++) {
 				if (xent[k] != ent)
 					continue;
-				files[fi].xcol[ent][j++] = files[fi].serves[ent] ? find_column(&files[fi], cfg->extras[k].column) : -1;
+				files[fi].xcol[ent][j++] =
+					files[fi].serves[ent] ? find_column(&files[fi], cfg->extras[k].column) : -1;
 			}
 		}
 	}

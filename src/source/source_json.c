@@ -103,7 +103,8 @@ read_fields(struct jctx *jc, enum entity ent, json_t *obj, const char *path, con
 		snprintf(where, sizeof(where), "field \"%s.%s\"", path, d->name);
 		if (!text) {
 			problems_add(jc->ps, PROBLEM_ERROR, jc->file, 0, where, NULL, ent, key,
-				     "expected text or a number, found %s", json_is_object(v) ? "an object" : "an array");
+				     "expected text or a number, found %s",
+				     json_is_object(v) ? "an object" : "an array");
 			bad = 1;
 			continue;
 		}
@@ -111,8 +112,8 @@ read_fields(struct jctx *jc, enum entity ent, json_t *obj, const char *path, con
 			problems_add(jc->ps, PROBLEM_ERROR, jc->file, 0, where, text, ent, key, "%s", msg);
 			bad = 1;
 		} else if (d->required && !*f[i] && !(ent != ENT_PERSON && !strcmp(d->name, "employee_id"))) {
-			problems_add(jc->ps, PROBLEM_ERROR, jc->file, 0, where, "", ent, key, "%s is required and empty",
-				     d->name);
+			problems_add(jc->ps, PROBLEM_ERROR, jc->file, 0, where, "", ent, key,
+				     "%s is required and empty", d->name);
 			bad = 1;
 		}
 		free(text);
@@ -129,7 +130,8 @@ read_fields(struct jctx *jc, enum entity ent, json_t *obj, const char *path, con
 		x[k] = "";
 		if (!text || source_normalize(jc->s, jc->cfg, NULL, text, strlen(text), &x[k], msg, sizeof(msg)) < 0) {
 			snprintf(where, sizeof(where), "field \"%s.%s\"", path, col);
-			problems_add(jc->ps, PROBLEM_ERROR, jc->file, 0, where, text, ent, key, "expected text or a number");
+			problems_add(jc->ps, PROBLEM_ERROR, jc->file, 0, where, text, ent, key,
+				     "expected text or a number");
 			bad = 1;
 		}
 		free(text);
@@ -198,9 +200,11 @@ read_person(struct jctx *jc, json_t *obj, size_t idx)
 	arr = json_object_get(obj, "contracts");
 	if (arr && !json_is_array(arr)) {
 		snprintf(where, sizeof(where), "field \"%s.contracts\"", path);
-		problems_add(jc->ps, PROBLEM_ERROR, jc->file, 0, where, NULL, ENT_CONTRACT, NULL, "expected an array of contracts");
+		problems_add(jc->ps, PROBLEM_ERROR, jc->file, 0, where, NULL, ENT_CONTRACT, NULL,
+			     "expected an array of contracts");
 	}
-	json_array_foreach(arr, i, item) {
+	json_array_foreach(arr, i, item)
+	{
 		const char *cf[C_NFIELDS], **cx = extras(jc, ENT_CONTRACT);
 		struct contract *c;
 		civil_day ds, de;
@@ -220,7 +224,8 @@ read_person(struct jctx *jc, json_t *obj, size_t idx)
 		if (*cf[C_EMPLOYEE_ID] && strcmp(cf[C_EMPLOYEE_ID], pf[P_EMPLOYEE_ID])) {
 			snprintf(where, sizeof(where), "field \"%s.employee_id\"", sub);
 			problems_add(jc->ps, PROBLEM_ERROR, jc->file, 0, where, cf[C_EMPLOYEE_ID], ENT_CONTRACT,
-				     cf[C_CONTRACT_ID], "differs from the person's employee_id \"%s\"", pf[P_EMPLOYEE_ID]);
+				     cf[C_CONTRACT_ID], "differs from the person's employee_id \"%s\"",
+				     pf[P_EMPLOYEE_ID]);
 			continue;
 		}
 		cf[C_EMPLOYEE_ID] = pf[P_EMPLOYEE_ID];
@@ -249,7 +254,8 @@ read_person(struct jctx *jc, json_t *obj, size_t idx)
 		problems_add(jc->ps, PROBLEM_ERROR, jc->file, 0, where, NULL, ENT_ASSIGNMENT, NULL,
 			     "expected an array of assignments");
 	}
-	json_array_foreach(arr, i, item) {
+	json_array_foreach(arr, i, item)
+	{
 		const char *af[A_NFIELDS], **ax = extras(jc, ENT_ASSIGNMENT);
 		struct assignment *a;
 		civil_day ds, de;
@@ -284,17 +290,16 @@ extra_entity(json_t *persons, const char *col)
 	size_t i, j;
 	json_t *p, *c;
 
-	json_array_foreach(persons, i, p) {
+	json_array_foreach(persons, i, p)
+	{
 		if (!json_is_object(p))
 			continue;
 		if (lookup(p, col))
 			return ENT_PERSON;
-		json_array_foreach(json_object_get(p, "contracts"), j, c)
-			if (json_is_object(c) && lookup(c, col))
-				return ENT_CONTRACT;
-		json_array_foreach(json_object_get(p, "assignments"), j, c)
-			if (json_is_object(c) && lookup(c, col))
-				return ENT_ASSIGNMENT;
+		json_array_foreach(json_object_get(p, "contracts"), j,
+				   c) if (json_is_object(c) && lookup(c, col)) return ENT_CONTRACT;
+		json_array_foreach(json_object_get(p, "assignments"), j,
+				   c) if (json_is_object(c) && lookup(c, col)) return ENT_ASSIGNMENT;
 	}
 	return ENT_PERSON;
 }
@@ -317,8 +322,7 @@ source_json_read(const struct source_cfg *cfg, struct snapshot *s, struct proble
 		return err_prefix(e, "source \"%s\"", cfg->name);
 	/* A UTF-8 BOM is not JSON, but editors write one. */
 	root = json_loadb(len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3) ? data + 3 : data,
-			  len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3) ? len - 3 : len,
-			  JSON_REJECT_DUPLICATES, &jerr);
+			  len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3) ? len - 3 : len, JSON_REJECT_DUPLICATES, &jerr);
 	free(data);
 	if (!root) {
 		err_set(e, ERR_INVALID, "%s:%d:%d: %s", cfg->persons, jerr.line, jerr.column, jerr.text);
@@ -341,8 +345,7 @@ source_json_read(const struct source_cfg *cfg, struct snapshot *s, struct proble
 	jc.s = s;
 	jc.ps = ps;
 	jc.file = cfg->persons;
-	json_array_foreach(persons, i, item)
-		read_person(&jc, item, i);
+	json_array_foreach(persons, i, item) read_person(&jc, item, i);
 	ret = 0;
 out:
 	json_decref(root);

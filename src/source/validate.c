@@ -59,8 +59,8 @@ check_duplicate_persons(const struct source_cfg *cfg, struct snapshot *s, struct
 		if (strmap_get(&seen, p->f[P_EMPLOYEE_ID], &first)) {
 			where_col(where, sizeof(where), s, &p->at, cfg, "employee_id");
 			first_at(first_where, sizeof(first_where), &s->persons[first].at);
-			problems_add(ps, PROBLEM_ERROR, p->at.file, p->at.line, where, p->f[P_EMPLOYEE_ID], ENT_PERSON, NULL,
-				     "duplicate employee_id (first %s)", first_where);
+			problems_add(ps, PROBLEM_ERROR, p->at.file, p->at.line, where, p->f[P_EMPLOYEE_ID], ENT_PERSON,
+				     NULL, "duplicate employee_id (first %s)", first_where);
 			drop[i] = 1;
 			continue;
 		}
@@ -84,8 +84,8 @@ check_contracts(const struct source_cfg *cfg, struct snapshot *s, struct problem
 		where_col(wid, sizeof(wid), s, &c->at, cfg, "employee_id");
 		if (strmap_get(&seen, c->f[C_CONTRACT_ID], &first)) {
 			first_at(first_where, sizeof(first_where), &s->contracts[first].at);
-			problems_add(ps, PROBLEM_ERROR, c->at.file, c->at.line, where, c->f[C_CONTRACT_ID], ENT_CONTRACT,
-				     NULL, "duplicate contract_id (first %s)", first_where);
+			problems_add(ps, PROBLEM_ERROR, c->at.file, c->at.line, where, c->f[C_CONTRACT_ID],
+				     ENT_CONTRACT, NULL, "duplicate contract_id (first %s)", first_where);
 			cdrop[i] = 1;
 			continue;
 		}
@@ -115,25 +115,26 @@ check_assignments(const struct source_cfg *cfg, struct snapshot *s, struct probl
 
 		where_col(wid, sizeof(wid), s, &a->at, cfg, "employee_id");
 		if (strmap_get(skipped, a->f[A_EMPLOYEE_ID], &pi)) {
-			problems_add(ps, PROBLEM_ERROR, a->at.file, a->at.line, wid, a->f[A_EMPLOYEE_ID], ENT_ASSIGNMENT,
-				     NULL, "left out with its person, whose row has an error");
+			problems_add(ps, PROBLEM_ERROR, a->at.file, a->at.line, wid, a->f[A_EMPLOYEE_ID],
+				     ENT_ASSIGNMENT, NULL, "left out with its person, whose row has an error");
 			adrop[i] = 1;
 		} else if (!strmap_get(persons, a->f[A_EMPLOYEE_ID], &pi)) {
-			problems_add(ps, PROBLEM_ERROR, a->at.file, a->at.line, wid, a->f[A_EMPLOYEE_ID], ENT_ASSIGNMENT,
-				     NULL, "an assignment for a person that is not in %s", cfg->persons);
+			problems_add(ps, PROBLEM_ERROR, a->at.file, a->at.line, wid, a->f[A_EMPLOYEE_ID],
+				     ENT_ASSIGNMENT, NULL, "an assignment for a person that is not in %s",
+				     cfg->persons);
 			adrop[i] = 1;
 		}
 	}
 }
 
 /* Removes the records marked in drop, keeping the order of the rest. */
-#define COMPACT(arr, n, drop)                         \
-	do {                                          \
-		size_t w_ = 0;                        \
-		for (size_t r_ = 0; r_ < (n); r_++)   \
-			if (!(drop)[r_])              \
-				(arr)[w_++] = (arr)[r_]; \
-		(n) = w_;                             \
+#define COMPACT(arr, n, drop)                                                                                          \
+	do {                                                                                                           \
+		size_t w_ = 0;                                                                                         \
+		for (size_t r_ = 0; r_ < (n); r_++)                                                                    \
+			if (!(drop)[r_])                                                                               \
+				(arr)[w_++] = (arr)[r_];                                                               \
+		(n) = w_;                                                                                              \
 	} while (0)
 
 /* Returns how many were left out. */
@@ -225,8 +226,10 @@ check_managers(const struct source_cfg *cfg, struct snapshot *s, struct problems
 				const struct origin *at = pc && *pc->f[C_MANAGER_ID] ? &pc->at : &p->at;
 
 				where_col(wp, sizeof(wp), s, at, cfg, "manager_id");
-				problems_add(ps, PROBLEM_WARNING, at->file, at->line, wp, m, ENT_PERSON, p->f[P_EMPLOYEE_ID],
-					     "a cycle of managers: %s reports, through others or directly, to themselves", m);
+				problems_add(
+					ps, PROBLEM_WARNING, at->file, at->line, wp, m, ENT_PERSON, p->f[P_EMPLOYEE_ID],
+					"a cycle of managers: %s reports, through others or directly, to themselves",
+					m);
 				break;
 			}
 			cur = mi;
@@ -262,7 +265,8 @@ check_conventions(const struct source_cfg *cfg, struct snapshot *s, struct probl
 				     p->f[P_EMPLOYEE_ID], "not a name convention (expected B, P, BP or PB); B is used");
 		else if (*c && strcmp(c, "B") && !*p->f[P_PARTNER_NAME])
 			problems_add(ps, PROBLEM_WARNING, p->at.file, p->at.line, where, c, ENT_PERSON,
-				     p->f[P_EMPLOYEE_ID], "the convention uses a partner name, but it is empty; B is used");
+				     p->f[P_EMPLOYEE_ID],
+				     "the convention uses a partner name, but it is empty; B is used");
 	}
 }
 

@@ -14,7 +14,10 @@ struct arena {
 	size_t used_total;
 };
 
-#define ARENA_INIT { NULL, 0 }
+#define ARENA_INIT                                                                                                     \
+	{                                                                                                              \
+		NULL, 0                                                                                                \
+	}
 
 /* Memory aligned for any type; lives until arena_release(). */
 void *arena_alloc(struct arena *a, size_t n);

@@ -115,8 +115,7 @@ parse_auto(const char *s, civil_day *out)
 		return -1;
 	if (na == 4) {
 		/* YYYY-MM-DD */
-		if (*p++ != '-' || digits(&p, 2, 2, &b) != 2 || *p++ != '-' ||
-		    digits(&p, 2, 2, &c) != 2 || *p)
+		if (*p++ != '-' || digits(&p, 2, 2, &b) != 2 || *p++ != '-' || digits(&p, 2, 2, &c) != 2 || *p)
 			return -1;
 		if (!date_valid(a, b, c))
 			return -1;
@@ -180,8 +179,8 @@ date_parse_iso(const char *s, civil_day *out)
 	int y, m, d;
 	const char *p = s;
 
-	if (digits(&p, 4, 4, &y) != 4 || *p++ != '-' || digits(&p, 2, 2, &m) != 2 ||
-	    *p++ != '-' || digits(&p, 2, 2, &d) != 2 || *p)
+	if (digits(&p, 4, 4, &y) != 4 || *p++ != '-' || digits(&p, 2, 2, &m) != 2 || *p++ != '-' ||
+	    digits(&p, 2, 2, &d) != 2 || *p)
 		return -1;
 	if (!date_valid(y, m, d))
 		return -1;
@@ -224,7 +223,8 @@ date_today(const char *tz, civil_day *out, struct err *e)
 	const char *cur;
 
 	if (tz && !date_zone_known(tz))
-		return err_set(e, ERR_CONFIG, "unknown time zone \"%s\" (expected a name such as Europe/Amsterdam)", tz);
+		return err_set(e, ERR_CONFIG, "unknown time zone \"%s\" (expected a name such as Europe/Amsterdam)",
+			       tz);
 	if (tz) {
 		cur = getenv("TZ");
 		old = cur ? strdup(cur) : NULL;

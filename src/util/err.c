@@ -61,12 +61,9 @@ err_exit_code(const struct err *e)
 {
 	switch (e->class) {
 	case ERR_INVALID:
-	case ERR_CONFIG:
-		return 2;
-	case ERR_GUARD:
-		return 3;
-	default:
-		return 1;
+	case ERR_CONFIG: return 2;
+	case ERR_GUARD: return 3;
+	default: return 1;
 	}
 }
 

@@ -127,7 +127,7 @@ file_mkdirs(const char *dir, struct err *e)
 	char *p = xstrdup(dir), *s;
 	int ret = 0;
 
-	for (s = p + 1; ; s++) {
+	for (s = p + 1;; s++) {
 		if (*s == '/' || !*s) {
 			char c = *s;
 

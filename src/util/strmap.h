@@ -15,7 +15,10 @@ struct strmap {
 	size_t len;
 };
 
-#define STRMAP_INIT { NULL, 0, 0 }
+#define STRMAP_INIT                                                                                                    \
+	{                                                                                                              \
+		NULL, 0, 0                                                                                             \
+	}
 
 /* 1 found (*val written), 0 absent. */
 int strmap_get(const struct strmap *m, const char *key, size_t *val);

@@ -60,8 +60,7 @@ text_fold_label(const char *s)
 	utf8proc_ssize_t n;
 
 	n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &folded,
-			 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
-				 UTF8PROC_CASEFOLD);
+			 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD);
 	if (n < 0)
 		return NULL;
 	for (p = (const char *)folded; *p; p++) {

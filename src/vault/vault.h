@@ -27,10 +27,10 @@ struct vault;
 struct snapshot_meta {
 	long id;
 	char source[128];
-	char taken_at[32];   /* UTC, "2026-11-27T17:12:01Z" */
-	civil_day at;        /* the evaluation date it was judged on */
+	char taken_at[32]; /* UTC, "2026-11-27T17:12:01Z" */
+	civil_day at;	   /* the evaluation date it was judged on */
 	int forced;
-	char actor[128];     /* the OS user */
+	char actor[128]; /* the OS user */
 	size_t persons, contracts, assignments;
 };
 

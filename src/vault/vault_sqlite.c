@@ -162,7 +162,8 @@ vault_open(const char *location, struct err *e)
 	char *dir;
 
 	if (!strncmp(location, "postgresql://", 13) || !strncmp(location, "postgres://", 11)) {
-		err_set(e, ERR_CONFIG, "vault %s: the PostgreSQL vault is not available yet (expected a path to an SQLite file)",
+		err_set(e, ERR_CONFIG,
+			"vault %s: the PostgreSQL vault is not available yet (expected a path to an SQLite file)",
 			location);
 		return NULL;
 	}
@@ -180,8 +181,8 @@ vault_open(const char *location, struct err *e)
 	free(dir);
 	v = xcalloc(1, sizeof(*v));
 	v->path = xstrdup(location);
-	if (sqlite3_open_v2(location, &v->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(location, &v->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
 		err_set(e, ERR_INTERNAL, "vault %s: cannot open: %s", location,
 			v->db ? sqlite3_errmsg(v->db) : "out of memory");
 		goto fail;
@@ -189,10 +190,8 @@ vault_open(const char *location, struct err *e)
 	sqlite3_busy_timeout(v->db, 10000);
 	sqlite3_extended_result_codes(v->db, 1);
 	/* A large cache keeps a 100,000-person import from spilling pages to the WAL mid-transaction. */
-	if (exec(v, "PRAGMA journal_mode = WAL", e) < 0 ||
-	    exec(v, "PRAGMA synchronous = FULL", e) < 0 ||
-	    exec(v, "PRAGMA cache_size = -131072", e) < 0 ||
-	    exec(v, "PRAGMA foreign_keys = ON", e) < 0)
+	if (exec(v, "PRAGMA journal_mode = WAL", e) < 0 || exec(v, "PRAGMA synchronous = FULL", e) < 0 ||
+	    exec(v, "PRAGMA cache_size = -131072", e) < 0 || exec(v, "PRAGMA foreign_keys = ON", e) < 0)
 		goto fail;
 	if (migrate(v, e) < 0)
 		goto fail;
@@ -302,11 +301,11 @@ extras_to_json(struct buf *b, const struct snapshot *s, enum entity ent, const c
 	buf_addch(b, '}');
 }
 
-#define PERSON_COLS                                                                                       \
-	"employee_id, given_name, initials, family_name_prefix, family_name, partner_name_prefix, partner_name, " \
+#define PERSON_COLS                                                                                                    \
+	"employee_id, given_name, initials, family_name_prefix, family_name, partner_name_prefix, partner_name, "      \
 	"name_convention, email_private, phone, manager_id"
-#define CONTRACT_COLS                                                                                        \
-	"contract_id, employee_id, start_date, end_date, department_code, department_name, title_code, title_name, " \
+#define CONTRACT_COLS                                                                                                  \
+	"contract_id, employee_id, start_date, end_date, department_code, department_name, title_code, title_name, "   \
 	"cost_center, location, fte, type, manager_id"
 #define ASSIGNMENT_COLS "employee_id, kind, value, start_date, end_date"
 
@@ -318,7 +317,8 @@ read_person(struct snapshot *s, sqlite3_stmt *st)
 	for (int i = 0; i < P_NFIELDS; i++)
 		p->f[i] = col_text(st, i, &s->arena);
 	p->extra = extras_from_json(s, ENT_PERSON, (const char *)sqlite3_column_text(st, P_NFIELDS));
-	p->removed_in = sqlite3_column_type(st, P_NFIELDS + 1) == SQLITE_NULL ? 0 : sqlite3_column_int(st, P_NFIELDS + 1);
+	p->removed_in =
+		sqlite3_column_type(st, P_NFIELDS + 1) == SQLITE_NULL ? 0 : sqlite3_column_int(st, P_NFIELDS + 1);
 	p->present = p->removed_in == 0;
 }
 
@@ -451,9 +451,8 @@ row_extras(void *ctx, sqlite3_stmt *st)
 		const char *names[64];
 		size_t n = 0, i;
 
-		json_array_foreach(arr, i, item)
-			if (json_is_string(item) && n < 64)
-				names[n++] = json_string_value(item);
+		json_array_foreach(arr, i, item) if (json_is_string(item) && n < 64) names[n++] =
+			json_string_value(item);
 		snapshot_set_extras(s, (enum entity)ent, names, n);
 	}
 	json_decref(obj);
@@ -484,8 +483,8 @@ vault_snapshot_load(struct vault *v, const char *source, struct snapshot *out, s
 		return -1;
 	if (query(v, "SELECT " PERSON_COLS ", extra, removed_in FROM persons WHERE source = ?1", params, 1, row_person,
 		  out, e) < 0 ||
-	    query(v, "SELECT " CONTRACT_COLS ", extra FROM contracts WHERE source = ?1 AND removed_in IS NULL", params, 1,
-		  row_contract, out, e) < 0 ||
+	    query(v, "SELECT " CONTRACT_COLS ", extra FROM contracts WHERE source = ?1 AND removed_in IS NULL", params,
+		  1, row_contract, out, e) < 0 ||
 	    query(v, "SELECT " ASSIGNMENT_COLS ", extra FROM assignments WHERE source = ?1 AND removed_in IS NULL",
 		  params, 1, row_assignment, out, e) < 0)
 		return -1;
@@ -540,9 +539,10 @@ put_person(struct writer *w, const struct snapshot *s, const struct person *p, s
 		return -1;
 	/* The upsert leaves a person of another source alone: then nothing changed. */
 	if (!sqlite3_changes(w->v->db))
-		return err_set(e, ERR_INVALID,
-			       "source %s: employee_id \"%s\" already belongs to a person of another source (employee_ids must be unique across sources)",
-			       w->source, p->f[P_EMPLOYEE_ID]);
+		return err_set(
+			e, ERR_INVALID,
+			"source %s: employee_id \"%s\" already belongs to a person of another source (employee_ids must be unique across sources)",
+			w->source, p->f[P_EMPLOYEE_ID]);
 	return 0;
 }
 
@@ -559,9 +559,10 @@ put_contract(struct writer *w, const struct snapshot *s, const struct contract *
 	if (step(w, st, e) < 0)
 		return -1;
 	if (!sqlite3_changes(w->v->db))
-		return err_set(e, ERR_INVALID,
-			       "source %s: contract_id \"%s\" already belongs to a contract of another source (contract_ids must be unique across sources)",
-			       w->source, c->f[C_CONTRACT_ID]);
+		return err_set(
+			e, ERR_INVALID,
+			"source %s: contract_id \"%s\" already belongs to a contract of another source (contract_ids must be unique across sources)",
+			w->source, c->f[C_CONTRACT_ID]);
 	return 0;
 }
 
@@ -651,8 +652,10 @@ store_person(struct writer *w, const struct snapshot *prev, const struct person 
 	}
 	i = j = 0;
 	while (i < (pp ? pp->nassignments : 0) || j < (np ? np->nassignments : 0)) {
-		const struct assignment *a = pp && i < pp->nassignments ? &prev->assignments[pp->assignment0 + i] : NULL;
-		const struct assignment *b = np && j < np->nassignments ? &next->assignments[np->assignment0 + j] : NULL;
+		const struct assignment *a =
+			pp && i < pp->nassignments ? &prev->assignments[pp->assignment0 + i] : NULL;
+		const struct assignment *b =
+			np && j < np->nassignments ? &next->assignments[np->assignment0 + j] : NULL;
 		int cmp = !a ? 1 : !b ? -1 : assignment_cmp(a, b);
 
 		if (cmp < 0) {
@@ -775,8 +778,10 @@ vault_snapshot_store(struct vault *v, struct snapshot_meta *meta, const struct s
 		buf_addch(&kinds, ']');
 	}
 	buf_addch(&kinds, '}');
-	if (prepare(v, "INSERT INTO snapshots (source, taken_at, at, forced, actor, persons, contracts, assignments,"
-		       " summary, extras) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", &st, e) < 0)
+	if (prepare(v,
+		    "INSERT INTO snapshots (source, taken_at, at, forced, actor, persons, contracts, assignments,"
+		    " summary, extras) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+		    &st, e) < 0)
 		goto out;
 	sqlite3_bind_text(st, 10, kinds.s, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 1, meta->source, -1, SQLITE_STATIC);
@@ -804,34 +809,41 @@ vault_snapshot_store(struct vault *v, struct snapshot_meta *meta, const struct s
 	if (!prev->npersons && empty_table(v, "contracts") == 1 &&
 	    exec(v, "DROP INDEX IF EXISTS contracts_person", e) < 0)
 		goto out;
-	if (prepare(v, "INSERT INTO persons (" PERSON_COLS ", extra, source, first_seen, removed_in)"
-		       " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,NULL)"
-		       " ON CONFLICT (employee_id) DO UPDATE SET given_name=excluded.given_name, initials=excluded.initials,"
-		       " family_name_prefix=excluded.family_name_prefix, family_name=excluded.family_name,"
-		       " partner_name_prefix=excluded.partner_name_prefix, partner_name=excluded.partner_name,"
-		       " name_convention=excluded.name_convention, email_private=excluded.email_private,"
-		       " phone=excluded.phone, manager_id=excluded.manager_id, extra=excluded.extra,"
-		       " source=excluded.source, removed_in=NULL"
-		       " WHERE persons.source = excluded.source OR persons.removed_in IS NOT NULL", &w.person_upsert, e) < 0 ||
+	if (prepare(v,
+		    "INSERT INTO persons (" PERSON_COLS ", extra, source, first_seen, removed_in)"
+		    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,NULL)"
+		    " ON CONFLICT (employee_id) DO UPDATE SET given_name=excluded.given_name, initials=excluded.initials,"
+		    " family_name_prefix=excluded.family_name_prefix, family_name=excluded.family_name,"
+		    " partner_name_prefix=excluded.partner_name_prefix, partner_name=excluded.partner_name,"
+		    " name_convention=excluded.name_convention, email_private=excluded.email_private,"
+		    " phone=excluded.phone, manager_id=excluded.manager_id, extra=excluded.extra,"
+		    " source=excluded.source, removed_in=NULL"
+		    " WHERE persons.source = excluded.source OR persons.removed_in IS NOT NULL",
+		    &w.person_upsert, e) < 0 ||
 	    prepare(v, "UPDATE persons SET removed_in = ?1 WHERE employee_id = ?2", &w.person_remove, e) < 0 ||
-	    prepare(v, "INSERT INTO contracts (" CONTRACT_COLS ", extra, source, removed_in)"
-		       " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,NULL)"
-		       " ON CONFLICT (contract_id) DO UPDATE SET employee_id=excluded.employee_id,"
-		       " start_date=excluded.start_date, end_date=excluded.end_date,"
-		       " department_code=excluded.department_code, department_name=excluded.department_name,"
-		       " title_code=excluded.title_code, title_name=excluded.title_name, cost_center=excluded.cost_center,"
-		       " location=excluded.location, fte=excluded.fte, type=excluded.type, manager_id=excluded.manager_id,"
-		       " extra=excluded.extra, source=excluded.source, removed_in=NULL"
-		       " WHERE contracts.source = excluded.source OR contracts.removed_in IS NOT NULL",
+	    prepare(v,
+		    "INSERT INTO contracts (" CONTRACT_COLS ", extra, source, removed_in)"
+		    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,NULL)"
+		    " ON CONFLICT (contract_id) DO UPDATE SET employee_id=excluded.employee_id,"
+		    " start_date=excluded.start_date, end_date=excluded.end_date,"
+		    " department_code=excluded.department_code, department_name=excluded.department_name,"
+		    " title_code=excluded.title_code, title_name=excluded.title_name, cost_center=excluded.cost_center,"
+		    " location=excluded.location, fte=excluded.fte, type=excluded.type, manager_id=excluded.manager_id,"
+		    " extra=excluded.extra, source=excluded.source, removed_in=NULL"
+		    " WHERE contracts.source = excluded.source OR contracts.removed_in IS NOT NULL",
 		    &w.contract_upsert, e) < 0 ||
 	    prepare(v, "UPDATE contracts SET removed_in = ?1 WHERE contract_id = ?2 AND employee_id = ?3",
 		    &w.contract_remove, e) < 0 ||
-	    prepare(v, "INSERT INTO assignments (" ASSIGNMENT_COLS ", extra, source, removed_in)"
-		       " VALUES (?1,?2,?3,?4,?5,?6,?7,NULL)"
-		       " ON CONFLICT (employee_id, kind, value, start_date) DO UPDATE SET end_date=excluded.end_date,"
-		       " extra=excluded.extra, source=excluded.source, removed_in=NULL", &w.assignment_upsert, e) < 0 ||
-	    prepare(v, "UPDATE assignments SET removed_in = ?1 WHERE employee_id = ?2 AND kind = ?3 AND value = ?4"
-		       " AND start_date = ?5", &w.assignment_remove, e) < 0 ||
+	    prepare(v,
+		    "INSERT INTO assignments (" ASSIGNMENT_COLS ", extra, source, removed_in)"
+		    " VALUES (?1,?2,?3,?4,?5,?6,?7,NULL)"
+		    " ON CONFLICT (employee_id, kind, value, start_date) DO UPDATE SET end_date=excluded.end_date,"
+		    " extra=excluded.extra, source=excluded.source, removed_in=NULL",
+		    &w.assignment_upsert, e) < 0 ||
+	    prepare(v,
+		    "UPDATE assignments SET removed_in = ?1 WHERE employee_id = ?2 AND kind = ?3 AND value = ?4"
+		    " AND start_date = ?5",
+		    &w.assignment_remove, e) < 0 ||
 	    prepare(v, "INSERT INTO changes (snapshot, employee_id, kinds, details) VALUES (?1, ?2, ?3, ?4)",
 		    &w.change_insert, e) < 0)
 		goto out;
@@ -881,7 +893,8 @@ vault_snapshot_store(struct vault *v, struct snapshot_meta *meta, const struct s
 			char *msg = problem_format(&ps->v[k]);
 
 			sqlite3_bind_int64(st, 1, w.snap);
-			sqlite3_bind_text(st, 2, ps->v[k].level == PROBLEM_ERROR ? "skipped" : "warning", -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, ps->v[k].level == PROBLEM_ERROR ? "skipped" : "warning", -1,
+					  SQLITE_STATIC);
 			sqlite3_bind_text(st, 3, msg, -1, SQLITE_TRANSIENT);
 			free(msg);
 			if (step(&w, st, e) < 0)
@@ -936,7 +949,8 @@ vault_person_get(struct vault *v, const char *employee_id, struct snapshot *out,
 		struct meta_ctx mc = { seen, 0, 1 };
 
 		snprintf(rid, sizeof(rid), "%ld", removed_in ? removed_in : (long)0x7fffffff);
-		if (query(v, "SELECT " META_COLS " FROM snapshots WHERE source = ?1 AND id < ?2 ORDER BY id DESC LIMIT 1",
+		if (query(v,
+			  "SELECT " META_COLS " FROM snapshots WHERE source = ?1 AND id < ?2 ORDER BY id DESC LIMIT 1",
 			  p2, 2, row_meta, &mc, e) < 0)
 			return -1;
 		if (!mc.n)
@@ -952,14 +966,21 @@ vault_person_get(struct vault *v, const char *employee_id, struct snapshot *out,
 		const char *p2[2] = { employee_id, rid };
 
 		snprintf(rid, sizeof(rid), "%ld", removed_in);
-		if (query(v, "SELECT " CONTRACT_COLS ", extra FROM contracts WHERE employee_id = ?1 AND removed_in = ?2"
-			     " ORDER BY contract_id", p2, 2, row_contract, out, e) < 0 ||
-		    query(v, "SELECT " ASSIGNMENT_COLS ", extra FROM assignments WHERE employee_id = ?1 AND removed_in = ?2",
+		if (query(v,
+			  "SELECT " CONTRACT_COLS ", extra FROM contracts WHERE employee_id = ?1 AND removed_in = ?2"
+			  " ORDER BY contract_id",
+			  p2, 2, row_contract, out, e) < 0 ||
+		    query(v,
+			  "SELECT " ASSIGNMENT_COLS
+			  ", extra FROM assignments WHERE employee_id = ?1 AND removed_in = ?2",
 			  p2, 2, row_assignment, out, e) < 0)
 			return -1;
-	} else if (query(v, "SELECT " CONTRACT_COLS ", extra FROM contracts WHERE employee_id = ?1 AND removed_in IS NULL",
+	} else if (query(v,
+			 "SELECT " CONTRACT_COLS ", extra FROM contracts WHERE employee_id = ?1 AND removed_in IS NULL",
 			 params, 1, row_contract, out, e) < 0 ||
-		   query(v, "SELECT " ASSIGNMENT_COLS ", extra FROM assignments WHERE employee_id = ?1 AND removed_in IS NULL",
+		   query(v,
+			 "SELECT " ASSIGNMENT_COLS
+			 ", extra FROM assignments WHERE employee_id = ?1 AND removed_in IS NULL",
 			 params, 1, row_assignment, out, e) < 0) {
 		return -1;
 	}
