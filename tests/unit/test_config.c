@@ -8,7 +8,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,45 +16,15 @@
 #include "config/config.h"
 #include "util/date.h"
 
+#include "testlib.h"
+
 struct fixture {
 	char dir[256];
-	char path[512];   /* dir/roster.yaml */
+	char path[512]; /* dir/roster.yaml */
 	struct config cfg;
 	struct err e;
 	int loaded;
 };
-
-static void
-assert_contains_fl(const char *hay, const char *needle, const char *file, int line)
-{
-	if (!hay || !strstr(hay, needle)) {
-		print_error("%s:%d: \"%s\" does not contain \"%s\"\n", file, line, hay ? hay : "(null)", needle);
-		_fail(file, line);
-	}
-}
-#define assert_contains(h, n) assert_contains_fl((h), (n), __FILE__, __LINE__)
-
-static void
-write_file(const struct fixture *fx, const char *name, const char *data)
-{
-	char path[768];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", fx->dir, name);
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, strlen(data), f), strlen(data));
-	assert_int_equal(fclose(f), 0);
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int
 setup(void **state)
@@ -64,9 +33,10 @@ setup(void **state)
 
 	if (!fx)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "%s/roster-config-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(fx->dir))
+	if (tl_tmpdir_make(fx->dir, sizeof(fx->dir), "config") < 0) {
+		free(fx);
 		return -1;
+	}
 	snprintf(fx->path, sizeof(fx->path), "%s/roster.yaml", fx->dir);
 	err_init(&fx->e);
 	*state = fx;
@@ -80,7 +50,7 @@ teardown(void **state)
 
 	if (fx->loaded)
 		config_release(&fx->cfg);
-	nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tl_tmpdir_remove(fx->dir);
 	free(fx);
 	return 0;
 }
@@ -95,7 +65,7 @@ load(struct fixture *fx, const char *yaml)
 		config_release(&fx->cfg);
 		fx->loaded = 0;
 	}
-	write_file(fx, "roster.yaml", yaml);
+	tl_put_file(fx->dir, "roster.yaml", yaml);
 	err_init(&fx->e);
 	r = config_load(&fx->cfg, fx->path, &fx->e);
 	if (r == 0)
@@ -291,7 +261,7 @@ relative_paths_are_relative_to_the_folder_of_the_config(void **state)
 	snprintf(sub, sizeof(sub), "%s/etc", fx->dir);
 	assert_int_equal(mkdir(sub, 0755), 0);
 	snprintf(path, sizeof(path), "%s/roster.yaml", sub);
-	write_file(fx, "etc/roster.yaml", "sources:\n  - name: hr\n    persons: ../hr/p.csv\n");
+	tl_put_file(fx->dir, "etc/roster.yaml", "sources:\n  - name: hr\n    persons: ../hr/p.csv\n");
 	assert_int_equal(config_load(&cfg, path, &fx->e), 0);
 	assert_string_equal(cfg.dir, sub);
 	snprintf(want, sizeof(want), "%s/var/roster.db", sub);
@@ -319,8 +289,8 @@ every_delimiter_spelling_is_understood(void **state)
 		const char *yaml;
 		char want;
 	} cases[] = {
-		{ "auto", 0 },      { "\",\"", ',' }, { "\";\"", ';' }, { "\"|\"", '|' },
-		{ "tab", '\t' },    { "'\\t'", '\t' }, { "\"\\t\"", '\t' },
+		{ "auto", 0 },	 { "\",\"", ',' },  { "\";\"", ';' },	 { "\"|\"", '|' },
+		{ "tab", '\t' }, { "'\\t'", '\t' }, { "\"\\t\"", '\t' },
 	};
 	char yaml[256];
 
@@ -339,11 +309,16 @@ encoding_names_are_matched_loosely(void **state)
 		const char *yaml;
 		enum source_encoding want;
 	} cases[] = {
-		{ "utf-8", ENC_UTF8 },           { "UTF8", ENC_UTF8 },
-		{ "UTF_8", ENC_UTF8 },           { "windows-1252", ENC_WINDOWS_1252 },
-		{ "Windows 1252", ENC_WINDOWS_1252 }, { "cp1252", ENC_WINDOWS_1252 },
-		{ "iso-8859-1", ENC_ISO_8859_1 }, { "ISO 8859-1", ENC_ISO_8859_1 },
-		{ "latin1", ENC_ISO_8859_1 },     { "Latin-1", ENC_ISO_8859_1 },
+		{ "utf-8", ENC_UTF8 },
+		{ "UTF8", ENC_UTF8 },
+		{ "UTF_8", ENC_UTF8 },
+		{ "windows-1252", ENC_WINDOWS_1252 },
+		{ "Windows 1252", ENC_WINDOWS_1252 },
+		{ "cp1252", ENC_WINDOWS_1252 },
+		{ "iso-8859-1", ENC_ISO_8859_1 },
+		{ "ISO 8859-1", ENC_ISO_8859_1 },
+		{ "latin1", ENC_ISO_8859_1 },
+		{ "Latin-1", ENC_ISO_8859_1 },
 	};
 	char yaml[256];
 
@@ -494,7 +469,7 @@ env_reference_to_an_unset_variable_is_an_error(void **state)
 
 	unsetenv("ROSTER_TEST_UNSET");
 	msg = load_err(fx, "vault: ${env:ROSTER_TEST_UNSET}\n" MIN_SOURCE);
-	assert_contains(msg, "roster.yaml:1:8: vault: environment variable ROSTER_TEST_UNSET is not set");
+	tl_assert_contains(msg, "roster.yaml:1:8: vault: environment variable ROSTER_TEST_UNSET is not set");
 }
 
 static void
@@ -502,9 +477,9 @@ file_reference_is_replaced_by_the_file_without_its_final_newline(void **state)
 {
 	struct fixture *fx = *state;
 
-	write_file(fx, "vault.txt", "/srv/secret/roster.db\n");
-	write_file(fx, "crlf.txt", "hr.csv\r\n\r\n");
-	write_file(fx, "inner.txt", "a\nb\n");
+	tl_put_file(fx->dir, "vault.txt", "/srv/secret/roster.db\n");
+	tl_put_file(fx->dir, "crlf.txt", "hr.csv\r\n\r\n");
+	tl_put_file(fx->dir, "inner.txt", "a\nb\n");
 	load_ok(fx, "vault: ${file:vault.txt}\nsources:\n  - name: hr\n    persons: ${file:crlf.txt}\n"
 		    "    contracts: ${file:inner.txt}\n");
 	assert_string_equal(fx->cfg.vault, "/srv/secret/roster.db");
@@ -520,8 +495,8 @@ file_reference_to_a_missing_file_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, "vault: ${file:nope.txt}\n" MIN_SOURCE);
-	assert_contains(msg, "roster.yaml:1:8: vault: ${file:nope.txt}: ");
-	assert_contains(msg, "nope.txt: cannot open: No such file or directory");
+	tl_assert_contains(msg, "roster.yaml:1:8: vault: ${file:nope.txt}: ");
+	tl_assert_contains(msg, "nope.txt: cannot open: No such file or directory");
 }
 
 static void
@@ -543,7 +518,8 @@ unknown_reference_kind_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, "vault: ${foo:x}\n" MIN_SOURCE);
-	assert_contains(msg, "roster.yaml:1:8: vault: unknown reference \"${foo:x}\" (expected ${env:NAME} or ${file:PATH})");
+	tl_assert_contains(
+		msg, "roster.yaml:1:8: vault: unknown reference \"${foo:x}\" (expected ${env:NAME} or ${file:PATH})");
 }
 
 static void
@@ -553,7 +529,7 @@ unterminated_reference_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, "vault: ${env:HOME\n" MIN_SOURCE);
-	assert_contains(msg, "roster.yaml:1:8: vault: unterminated \"${\"");
+	tl_assert_contains(msg, "roster.yaml:1:8: vault: unterminated \"${\"");
 }
 
 /* --- mistakes, each with its place --- */
@@ -565,7 +541,7 @@ unknown_top_level_key_suggests_the_near_one(void **state)
 	const char *msg;
 
 	msg = load_err(fx, "vault: v.db\nsorces:\n  - name: hr\n");
-	assert_contains(msg, "roster.yaml:2:1: unknown key \"sorces\" in the top level (did you mean \"sources\"?)");
+	tl_assert_contains(msg, "roster.yaml:2:1: unknown key \"sorces\" in the top level (did you mean \"sources\"?)");
 }
 
 static void
@@ -575,7 +551,9 @@ unknown_top_level_key_without_a_near_one_lists_the_allowed(void **state)
 	const char *msg;
 
 	msg = load_err(fx, MIN_SOURCE "targets: []\n");
-	assert_contains(msg, "roster.yaml:4:1: unknown key \"targets\" in the top level (expected one of: vault, timezone, sources)");
+	tl_assert_contains(
+		msg,
+		"roster.yaml:4:1: unknown key \"targets\" in the top level (expected one of: vault, timezone, sources)");
 }
 
 static void
@@ -585,9 +563,11 @@ unknown_source_key_suggests_the_near_one(void **state)
 	const char *msg;
 
 	msg = load_err(fx, MIN_SOURCE "    delimter: \";\"\n");
-	assert_contains(msg, "roster.yaml:4:5: unknown key \"delimter\" in a source (did you mean \"delimiter\"?)");
+	tl_assert_contains(msg, "roster.yaml:4:5: unknown key \"delimter\" in a source (did you mean \"delimiter\"?)");
 	msg = load_err(fx, MIN_SOURCE "    frobnicate: yes\n");
-	assert_contains(msg, "roster.yaml:4:5: unknown key \"frobnicate\" in a source (expected one of: name, format, persons, contracts, assignments, delimiter, encoding, date_format, fields, extra, guard)");
+	tl_assert_contains(
+		msg,
+		"roster.yaml:4:5: unknown key \"frobnicate\" in a source (expected one of: name, format, persons, contracts, assignments, delimiter, encoding, date_format, fields, extra, guard)");
 }
 
 static void
@@ -597,7 +577,7 @@ unknown_guard_key_suggests_the_near_one(void **state)
 	const char *msg;
 
 	msg = load_err(fx, MIN_SOURCE "    guard:\n      max_remove: 5\n");
-	assert_contains(msg, "roster.yaml:5:7: unknown key \"max_remove\" in guard (did you mean \"max_removed\"?)");
+	tl_assert_contains(msg, "roster.yaml:5:7: unknown key \"max_remove\" in guard (did you mean \"max_removed\"?)");
 }
 
 static void
@@ -607,9 +587,9 @@ a_list_where_a_value_is_expected_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, "vault: [a.db, b.db]\n" MIN_SOURCE);
-	assert_contains(msg, "roster.yaml:1:9: vault: expected a value, found a list");
+	tl_assert_contains(msg, "roster.yaml:1:9: vault: expected a value, found a list");
 	msg = load_err(fx, MIN_SOURCE "    encoding:\n      - utf-8\n");
-	assert_contains(msg, "roster.yaml:5:9: encoding: expected a value, found a list");
+	tl_assert_contains(msg, "roster.yaml:5:9: encoding: expected a value, found a list");
 }
 
 static void
@@ -619,9 +599,9 @@ a_mapping_where_a_value_is_expected_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, "sources:\n  - name: {first: hr}\n    persons: p.csv\n");
-	assert_contains(msg, "roster.yaml:2:12: name: expected a value, found a mapping");
+	tl_assert_contains(msg, "roster.yaml:2:12: name: expected a value, found a mapping");
 	msg = load_err(fx, MIN_SOURCE "    fields:\n      employee_id: {csv: Nr}\n");
-	assert_contains(msg, "roster.yaml:5:21: employee_id: expected a value, found a mapping");
+	tl_assert_contains(msg, "roster.yaml:5:21: employee_id: expected a value, found a mapping");
 }
 
 static void
@@ -631,17 +611,20 @@ wrong_kinds_of_sections_are_errors(void **state)
 	const char *msg;
 
 	msg = load_err(fx, "sources:\n  name: hr\n");
-	assert_contains(msg, "roster.yaml:2:3: sources: expected a list of sources, found a mapping");
+	tl_assert_contains(msg, "roster.yaml:2:3: sources: expected a list of sources, found a mapping");
 	msg = load_err(fx, "sources:\n  - hr\n");
-	assert_contains(msg, "roster.yaml:2:5: sources[0]: expected a mapping with name, format, persons");
+	tl_assert_contains(msg, "roster.yaml:2:5: sources[0]: expected a mapping with name, format, persons");
 	msg = load_err(fx, MIN_SOURCE "    fields: [employee_id]\n");
-	assert_contains(msg, "roster.yaml:4:14: fields: expected a mapping of canonical field to column, found a list");
+	tl_assert_contains(msg,
+			   "roster.yaml:4:14: fields: expected a mapping of canonical field to column, found a list");
 	msg = load_err(fx, MIN_SOURCE "    extra: badge\n");
-	assert_contains(msg, "roster.yaml:4:12: extra: expected a mapping of name to column, found a value");
+	tl_assert_contains(msg, "roster.yaml:4:12: extra: expected a mapping of name to column, found a value");
 	msg = load_err(fx, MIN_SOURCE "    guard: 10%\n");
-	assert_contains(msg, "roster.yaml:4:12: guard: expected a mapping such as {max_removed: 10%}, found a value");
+	tl_assert_contains(msg,
+			   "roster.yaml:4:12: guard: expected a mapping such as {max_removed: 10%}, found a value");
 	msg = load_err(fx, "- a\n- b\n");
-	assert_contains(msg, "roster.yaml:1:3: expected a mapping with vault, timezone and sources at the top, found a list");
+	tl_assert_contains(
+		msg, "roster.yaml:1:3: expected a mapping with vault, timezone and sources at the top, found a list");
 }
 
 static void
@@ -651,9 +634,11 @@ bad_delimiter_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, MIN_SOURCE "    delimiter: \"::\"\n");
-	assert_contains(msg, "roster.yaml:4:17: delimiter: \"::\" is not a delimiter (expected auto, \",\", \";\", \"\\t\" or \"|\")");
+	tl_assert_contains(
+		msg,
+		"roster.yaml:4:17: delimiter: \"::\" is not a delimiter (expected auto, \",\", \";\", \"\\t\" or \"|\")");
 	msg = load_err(fx, MIN_SOURCE "    delimiter: x\n");
-	assert_contains(msg, "delimiter: \"x\" is not a delimiter");
+	tl_assert_contains(msg, "delimiter: \"x\" is not a delimiter");
 }
 
 static void
@@ -663,7 +648,9 @@ bad_encoding_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, MIN_SOURCE "    encoding: utf-16\n");
-	assert_contains(msg, "roster.yaml:4:15: encoding: \"utf-16\" is not a supported encoding (expected utf-8, windows-1252 or iso-8859-1)");
+	tl_assert_contains(
+		msg,
+		"roster.yaml:4:15: encoding: \"utf-16\" is not a supported encoding (expected utf-8, windows-1252 or iso-8859-1)");
 }
 
 static void
@@ -673,7 +660,7 @@ bad_format_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, MIN_SOURCE "    format: xml\n");
-	assert_contains(msg, "roster.yaml:4:13: format: \"xml\" is not a source format (expected csv or json)");
+	tl_assert_contains(msg, "roster.yaml:4:13: format: \"xml\" is not a source format (expected csv or json)");
 }
 
 static void
@@ -683,7 +670,9 @@ date_format_without_a_conversion_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, MIN_SOURCE "    date_format: dd-mm-yyyy\n");
-	assert_contains(msg, "roster.yaml:4:18: date_format: \"dd-mm-yyyy\" is not a date format (expected auto or a strptime format such as %d.%m.%Y)");
+	tl_assert_contains(
+		msg,
+		"roster.yaml:4:18: date_format: \"dd-mm-yyyy\" is not a date format (expected auto or a strptime format such as %d.%m.%Y)");
 }
 
 static void
@@ -698,12 +687,12 @@ bad_limit_is_an_error(void **state)
 
 		snprintf(yaml, sizeof(yaml), MIN_SOURCE "    guard:\n      max_removed: %s\n", bad[i]);
 		msg = load_err(fx, yaml);
-		assert_contains(msg, "roster.yaml:5:20: guard.max_removed: \"");
-		assert_contains(msg, "\" is not a limit (expected a count such as 25 or a percentage such as 10%)");
+		tl_assert_contains(msg, "roster.yaml:5:20: guard.max_removed: \"");
+		tl_assert_contains(msg, "\" is not a limit (expected a count such as 25 or a percentage such as 10%)");
 	}
 	/* A quoted value is placed at its first character, inside the quotes. */
-	assert_contains(load_err(fx, MIN_SOURCE "    guard:\n      max_removed: \"\"\n"),
-			"roster.yaml:5:21: guard.max_removed: \"\" is not a limit");
+	tl_assert_contains(load_err(fx, MIN_SOURCE "    guard:\n      max_removed: \"\"\n"),
+			   "roster.yaml:5:21: guard.max_removed: \"\" is not a limit");
 }
 
 static void
@@ -713,7 +702,9 @@ duplicate_source_names_are_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, "sources:\n  - name: hr\n    persons: p.csv\n  - name: hr\n    persons: q.csv\n");
-	assert_contains(msg, "roster.yaml:4:5: sources: the name \"hr\" is used twice (expected each source to have its own name)");
+	tl_assert_contains(
+		msg,
+		"roster.yaml:4:5: sources: the name \"hr\" is used twice (expected each source to have its own name)");
 }
 
 static void
@@ -723,7 +714,7 @@ an_empty_sources_list_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, "vault: r.db\nsources: []\n");
-	assert_contains(msg, "sources: the list is empty (expected at least one source)");
+	tl_assert_contains(msg, "sources: the list is empty (expected at least one source)");
 }
 
 static void
@@ -733,7 +724,7 @@ missing_sources_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, "vault: r.db\n");
-	assert_contains(msg, "roster.yaml: missing key \"sources\" (expected a list with at least one source)");
+	tl_assert_contains(msg, "roster.yaml: missing key \"sources\" (expected a list with at least one source)");
 }
 
 static void
@@ -743,9 +734,9 @@ a_source_without_a_name_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, "sources:\n  - persons: p.csv\n");
-	assert_contains(msg, "roster.yaml:2:5: sources[0]: missing key \"name\" (expected a short name such as hr)");
+	tl_assert_contains(msg, "roster.yaml:2:5: sources[0]: missing key \"name\" (expected a short name such as hr)");
 	msg = load_err(fx, MIN_SOURCE "  - format: csv\n    persons: q.csv\n");
-	assert_contains(msg, "roster.yaml:4:5: sources[1]: missing key \"name\"");
+	tl_assert_contains(msg, "roster.yaml:4:5: sources[1]: missing key \"name\"");
 }
 
 static void
@@ -755,7 +746,8 @@ a_source_without_persons_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, "sources:\n  - name: hr\n    contracts: c.csv\n");
-	assert_contains(msg, "roster.yaml:2:5: source \"hr\": missing key \"persons\" (expected the path of the persons file)");
+	tl_assert_contains(
+		msg, "roster.yaml:2:5: source \"hr\": missing key \"persons\" (expected the path of the persons file)");
 }
 
 static void
@@ -765,11 +757,12 @@ an_unusable_source_name_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, "sources:\n  - name: \"h r\"\n    persons: p.csv\n");
-	assert_contains(msg, "roster.yaml:2:12: name: \"h r\" is not a usable source name (expected a short word such as hr)");
+	tl_assert_contains(
+		msg, "roster.yaml:2:12: name: \"h r\" is not a usable source name (expected a short word such as hr)");
 	msg = load_err(fx, "sources:\n  - name: a/b\n    persons: p.csv\n");
-	assert_contains(msg, "name: \"a/b\" is not a usable source name");
+	tl_assert_contains(msg, "name: \"a/b\" is not a usable source name");
 	msg = load_err(fx, "sources:\n  - name: \"\"\n    persons: p.csv\n");
-	assert_contains(msg, "name: \"\" is not a usable source name");
+	tl_assert_contains(msg, "name: \"\" is not a usable source name");
 }
 
 static void
@@ -779,9 +772,11 @@ a_json_source_with_a_contracts_file_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, "sources:\n  - name: api\n    format: json\n    persons: p.json\n    contracts: c.json\n");
-	assert_contains(msg, "roster.yaml:2:5: source \"api\": a json source nests contracts and assignments in each person; remove the contracts and assignments keys");
+	tl_assert_contains(
+		msg,
+		"roster.yaml:2:5: source \"api\": a json source nests contracts and assignments in each person; remove the contracts and assignments keys");
 	msg = load_err(fx, "sources:\n  - name: api\n    assignments: a.json\n    persons: p.json\n    format: json\n");
-	assert_contains(msg, "source \"api\": a json source nests contracts and assignments");
+	tl_assert_contains(msg, "source \"api\": a json source nests contracts and assignments");
 }
 
 static void
@@ -791,7 +786,9 @@ an_unknown_timezone_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, "timezone: Mars/Olympus_Mons\n" MIN_SOURCE);
-	assert_contains(msg, "roster.yaml:1:11: timezone: \"Mars/Olympus_Mons\" is not a known time zone (expected a name such as Europe/Amsterdam)");
+	tl_assert_contains(
+		msg,
+		"roster.yaml:1:11: timezone: \"Mars/Olympus_Mons\" is not a known time zone (expected a name such as Europe/Amsterdam)");
 }
 
 static void
@@ -801,7 +798,7 @@ an_empty_vault_path_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, "vault: \"\"\n" MIN_SOURCE);
-	assert_contains(msg, "roster.yaml:1:9: vault: the path is empty (expected a file such as var/roster.db)");
+	tl_assert_contains(msg, "roster.yaml:1:9: vault: the path is empty (expected a file such as var/roster.db)");
 }
 
 static void
@@ -811,11 +808,15 @@ unknown_field_suggests_the_near_canonical_one(void **state)
 	const char *msg;
 
 	msg = load_err(fx, MIN_SOURCE "    fields:\n      given_nme: Roepnaam\n");
-	assert_contains(msg, "roster.yaml:5:7: fields: unknown field \"given_nme\" (did you mean \"given_name\"?; other columns go under extra:)");
+	tl_assert_contains(
+		msg,
+		"roster.yaml:5:7: fields: unknown field \"given_nme\" (did you mean \"given_name\"?; other columns go under extra:)");
 	msg = load_err(fx, MIN_SOURCE "    fields:\n      department: Afdeling\n");
-	assert_contains(msg, "fields: unknown field \"department\"");
+	tl_assert_contains(msg, "fields: unknown field \"department\"");
 	msg = load_err(fx, MIN_SOURCE "    fields:\n      shoe_size: Maat\n");
-	assert_contains(msg, "roster.yaml:5:7: fields: unknown field \"shoe_size\" (expected a canonical field such as employee_id, given_name, department.code; other columns go under extra:)");
+	tl_assert_contains(
+		msg,
+		"roster.yaml:5:7: fields: unknown field \"shoe_size\" (expected a canonical field such as employee_id, given_name, department.code; other columns go under extra:)");
 }
 
 static void
@@ -825,11 +826,11 @@ a_field_with_an_empty_column_or_list_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, MIN_SOURCE "    fields:\n      phone: \"\"\n");
-	assert_contains(msg, "roster.yaml:5:15: fields.phone: the column name is empty");
+	tl_assert_contains(msg, "roster.yaml:5:15: fields.phone: the column name is empty");
 	msg = load_err(fx, MIN_SOURCE "    fields:\n      phone: [Telefoon, \"\"]\n");
-	assert_contains(msg, "roster.yaml:5:26: fields.phone: the column name is empty");
+	tl_assert_contains(msg, "roster.yaml:5:26: fields.phone: the column name is empty");
 	msg = load_err(fx, MIN_SOURCE "    fields:\n      phone: []\n");
-	assert_contains(msg, "fields.phone: the list is empty (expected a column name)");
+	tl_assert_contains(msg, "fields.phone: the list is empty (expected a column name)");
 }
 
 static void
@@ -839,7 +840,7 @@ a_field_alternative_that_is_not_a_value_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, MIN_SOURCE "    fields:\n      phone: [[a, b]]\n");
-	assert_contains(msg, "roster.yaml:5:16: phone: expected a value, found a list");
+	tl_assert_contains(msg, "roster.yaml:5:16: phone: expected a value, found a list");
 }
 
 static void
@@ -849,7 +850,7 @@ a_key_given_twice_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, MIN_SOURCE "    fields:\n      phone: A\n      phone: B\n");
-	assert_contains(msg, "duplicate key");
+	tl_assert_contains(msg, "duplicate key");
 }
 
 static void
@@ -859,9 +860,9 @@ an_extra_with_a_canonical_name_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, MIN_SOURCE "    extra:\n      phone: Mobiel\n");
-	assert_contains(msg, "roster.yaml:5:7: extra: \"phone\" is a canonical field; map it under fields: instead");
+	tl_assert_contains(msg, "roster.yaml:5:7: extra: \"phone\" is a canonical field; map it under fields: instead");
 	msg = load_err(fx, MIN_SOURCE "    extra:\n      department.code: Afd\n");
-	assert_contains(msg, "extra: \"department.code\" is not a usable name");
+	tl_assert_contains(msg, "extra: \"department.code\" is not a usable name");
 }
 
 static void
@@ -876,11 +877,13 @@ an_extra_with_an_unusable_name_is_an_error(void **state)
 
 		snprintf(yaml, sizeof(yaml), MIN_SOURCE "    extra:\n      %s: Pas\n", bad[i]);
 		msg = load_err(fx, yaml);
-		assert_contains(msg, "roster.yaml:5:7: extra: \"");
-		assert_contains(msg, "\" is not a usable name (expected lowercase letters, digits and _, such as badge_number)");
+		tl_assert_contains(msg, "roster.yaml:5:7: extra: \"");
+		tl_assert_contains(
+			msg,
+			"\" is not a usable name (expected lowercase letters, digits and _, such as badge_number)");
 	}
-	assert_contains(load_err(fx, MIN_SOURCE "    extra:\n      \"\": Pas\n"),
-			"roster.yaml:5:8: extra: \"\" is not a usable name");
+	tl_assert_contains(load_err(fx, MIN_SOURCE "    extra:\n      \"\": Pas\n"),
+			   "roster.yaml:5:8: extra: \"\" is not a usable name");
 }
 
 static void
@@ -890,7 +893,7 @@ a_yaml_syntax_error_is_reported(void **state)
 	const char *msg;
 
 	msg = load_err(fx, "sources:\n  - name: hr\n    persons: [p.csv\n");
-	assert_contains(msg, "roster.yaml:");
+	tl_assert_contains(msg, "roster.yaml:");
 }
 
 /* libfyaml's collected diagnostics count from 1 already (node marks count from 0). */
@@ -902,7 +905,7 @@ yaml_syntax_error_names_the_right_line_and_column(void **state)
 
 	/* "phone" of the second key is on line 6, column 7. */
 	msg = load_err(fx, MIN_SOURCE "    fields:\n      phone: A\n      phone: B\n");
-	assert_contains(msg, "roster.yaml:6:7: duplicate key");
+	tl_assert_contains(msg, "roster.yaml:6:7: duplicate key");
 }
 
 static void
@@ -916,7 +919,7 @@ a_missing_file_is_an_error(void **state)
 	err_init(&fx->e);
 	assert_int_equal(config_load(&cfg, path, &fx->e), -1);
 	assert_int_equal(fx->e.class, ERR_CONFIG);
-	assert_contains(fx->e.msg, "nope.yaml: cannot open the configuration: No such file or directory");
+	tl_assert_contains(fx->e.msg, "nope.yaml: cannot open the configuration: No such file or directory");
 }
 
 /* An empty file (or one of comments) builds no document at all; it is still called empty. */
@@ -927,9 +930,9 @@ an_empty_file_says_it_is_empty(void **state)
 	const char *msg;
 
 	msg = load_err(fx, "");
-	assert_contains(msg, "the file is empty (expected vault, timezone and sources)");
+	tl_assert_contains(msg, "the file is empty (expected vault, timezone and sources)");
 	msg = load_err(fx, "# nothing yet\n");
-	assert_contains(msg, "the file is empty");
+	tl_assert_contains(msg, "the file is empty");
 }
 
 static void
@@ -939,11 +942,12 @@ an_empty_file_path_is_an_error(void **state)
 	const char *msg;
 
 	msg = load_err(fx, "sources:\n  - name: hr\n    persons:\n");
-	assert_contains(msg, "persons: the path is empty (expected a file such as hr/persons.csv)");
+	tl_assert_contains(msg, "persons: the path is empty (expected a file such as hr/persons.csv)");
 	msg = load_err(fx, "sources:\n  - name: hr\n    persons: \"\"\n");
-	assert_contains(msg, "roster.yaml:3:15: persons: the path is empty");
+	tl_assert_contains(msg, "roster.yaml:3:15: persons: the path is empty");
 	msg = load_err(fx, MIN_SOURCE "    contracts: ''\n");
-	assert_contains(msg, "roster.yaml:4:17: contracts: the path is empty (expected a file such as hr/contracts.csv)");
+	tl_assert_contains(msg,
+			   "roster.yaml:4:17: contracts: the path is empty (expected a file such as hr/contracts.csv)");
 }
 
 /* 1 when msg has "roster.yaml:LINE:COL: ". */
@@ -964,13 +968,13 @@ an_empty_list_or_mapping_error_still_names_line_and_column(void **state)
 	const char *msg;
 
 	msg = load_err(fx, "vault: r.db\nsources: []\n");
-	assert_contains(msg, "roster.yaml:2:1: sources: the list is empty");
+	tl_assert_contains(msg, "roster.yaml:2:1: sources: the list is empty");
 	msg = load_err(fx, "sources:\n  - {}\n");
-	assert_contains(msg, "sources[0]: missing key \"name\"");
+	tl_assert_contains(msg, "sources[0]: missing key \"name\"");
 	if (!has_line_col(msg))
 		fail_msg("no line:column in \"%s\"", msg);
 	msg = load_err(fx, "vault:\n" MIN_SOURCE);
-	assert_contains(msg, "vault: the path is empty");
+	tl_assert_contains(msg, "vault: the path is empty");
 	if (!has_line_col(msg))
 		fail_msg("no line:column in \"%s\"", msg);
 }

@@ -15,6 +15,8 @@
 
 #include "util/date.h"
 
+#include "testlib.h"
+
 /* The day number s parses to with fmt, or a sentinel when it does not parse. */
 #define NOPARSE (INT32_MIN)
 
@@ -37,16 +39,6 @@ iso(const char *s)
 		return NOPARSE;
 	return d;
 }
-
-static void
-assert_contains_fl(const char *hay, const char *needle, const char *file, int line)
-{
-	if (!hay || !strstr(hay, needle)) {
-		print_error("%s:%d: \"%s\" does not contain \"%s\"\n", file, line, hay ? hay : "(null)", needle);
-		_fail(file, line);
-	}
-}
-#define assert_contains(h, n) assert_contains_fl((h), (n), __FILE__, __LINE__)
 
 /* --- anchors and the day-number arithmetic --- */
 
@@ -92,8 +84,8 @@ every_day_from_1900_to_2100_round_trips_and_follows_the_previous(void **state)
 					fail_msg("%04d-%02d-%02d is day %d, expected %d", y, m, d, day, prev + 1);
 				date_to_ymd(day, &yy, &mm, &dd);
 				if (yy != y || mm != m || dd != d)
-					fail_msg("day %d is %04d-%02d-%02d, expected %04d-%02d-%02d", day, yy, mm, dd, y, m,
-						 d);
+					fail_msg("day %d is %04d-%02d-%02d, expected %04d-%02d-%02d", day, yy, mm, dd,
+						 y, m, d);
 				prev = day;
 				days++;
 			}
@@ -522,8 +514,8 @@ today_in_an_unknown_zone_is_a_config_error(void **state)
 	err_init(&e);
 	assert_int_equal(date_today("Mars/Olympus_Mons", &today, &e), -1);
 	assert_int_equal(e.class, ERR_CONFIG);
-	assert_contains(e.msg, "unknown time zone \"Mars/Olympus_Mons\"");
-	assert_contains(e.msg, "Europe/Amsterdam");
+	tl_assert_contains(e.msg, "unknown time zone \"Mars/Olympus_Mons\"");
+	tl_assert_contains(e.msg, "Europe/Amsterdam");
 	assert_int_equal(today, 777);
 }
 

@@ -13,15 +13,7 @@
 
 #include "source/source.h"
 
-static void
-assert_contains_fl(const char *hay, const char *needle, const char *file, int line)
-{
-	if (!hay || !strstr(hay, needle)) {
-		print_error("%s:%d: \"%s\" does not contain \"%s\"\n", file, line, hay ? hay : "(null)", needle);
-		_fail(file, line);
-	}
-}
-#define assert_contains(h, n) assert_contains_fl((h), (n), __FILE__, __LINE__)
+#include "testlib.h"
 
 struct decoded {
 	char *out;
@@ -139,8 +131,8 @@ windows_1252_byte_without_a_character_is_an_error_with_its_place(void **state)
 	/* 0x81 has no character in windows-1252. */
 	assert_null(DECODE(&d, "a;b\nc;d\x81", ENC_WINDOWS_1252));
 	assert_int_equal(d.e.class, ERR_INVALID);
-	assert_contains(d.e.msg, "hr/persons.csv:2:4: byte 0x81 is not a character in WINDOWS-1252");
-	assert_contains(d.e.msg, "encoding");
+	tl_assert_contains(d.e.msg, "hr/persons.csv:2:4: byte 0x81 is not a character in WINDOWS-1252");
+	tl_assert_contains(d.e.msg, "encoding");
 }
 
 static void
@@ -164,7 +156,10 @@ utf16le_with_a_bom_becomes_utf8(void **state)
 	struct decoded d;
 
 	(void)state;
-	DECODE(&d, "\xFF\xFE" "a\0;\0\xE9\0\r\0\n\0\xAC\x20", ENC_UTF8);
+	DECODE(&d,
+	       "\xFF\xFE"
+	       "a\0;\0\xE9\0\r\0\n\0\xAC\x20",
+	       ENC_UTF8);
 	assert_decoded(&d, "a;\xC3\xA9\r\n\xE2\x82\xAC");
 	free(d.out);
 }
@@ -175,7 +170,10 @@ utf16le_bom_wins_over_a_configured_windows_1252(void **state)
 	struct decoded d;
 
 	(void)state;
-	DECODE(&d, "\xFF\xFE" "J\0o\0s\0\xE9\0", ENC_WINDOWS_1252);
+	DECODE(&d,
+	       "\xFF\xFE"
+	       "J\0o\0s\0\xE9\0",
+	       ENC_WINDOWS_1252);
 	assert_decoded(&d, "Jos\xC3\xA9");
 	free(d.out);
 }
@@ -186,7 +184,10 @@ utf16be_with_a_bom_becomes_utf8(void **state)
 	struct decoded d;
 
 	(void)state;
-	DECODE(&d, "\xFE\xFF" "\0a\0\xEB", ENC_UTF8);
+	DECODE(&d,
+	       "\xFE\xFF"
+	       "\0a\0\xEB",
+	       ENC_UTF8);
 	assert_decoded(&d, "a\xC3\xAB");
 	free(d.out);
 }
@@ -197,7 +198,10 @@ utf16_surrogate_pairs_become_four_byte_utf8(void **state)
 	struct decoded d;
 
 	(void)state;
-	DECODE(&d, "\xFF\xFE" "\x3D\xD8\x00\xDE", ENC_UTF8); /* U+1F600 */
+	DECODE(&d,
+	       "\xFF\xFE"
+	       "\x3D\xD8\x00\xDE",
+	       ENC_UTF8); /* U+1F600 */
 	assert_decoded(&d, "\xF0\x9F\x98\x80");
 	free(d.out);
 }
@@ -208,10 +212,13 @@ utf16_cut_in_the_middle_of_a_character_is_an_error(void **state)
 	struct decoded d;
 
 	(void)state;
-	assert_null(DECODE(&d, "\xFF\xFE" "a\0b", ENC_UTF8));
+	assert_null(DECODE(&d,
+			   "\xFF\xFE"
+			   "a\0b",
+			   ENC_UTF8));
 	assert_int_equal(d.e.class, ERR_INVALID);
-	assert_contains(d.e.msg, "hr/persons.csv");
-	assert_contains(d.e.msg, "not valid UTF-16");
+	tl_assert_contains(d.e.msg, "hr/persons.csv");
+	tl_assert_contains(d.e.msg, "not valid UTF-16");
 }
 
 static void
@@ -220,9 +227,12 @@ utf16_with_a_nul_character_is_an_error(void **state)
 	struct decoded d;
 
 	(void)state;
-	assert_null(DECODE(&d, "\xFF\xFE" "a\0\0\0b\0", ENC_UTF8));
+	assert_null(DECODE(&d,
+			   "\xFF\xFE"
+			   "a\0\0\0b\0",
+			   ENC_UTF8));
 	assert_int_equal(d.e.class, ERR_INVALID);
-	assert_contains(d.e.msg, "hr/persons.csv: the file contains a NUL character");
+	tl_assert_contains(d.e.msg, "hr/persons.csv: the file contains a NUL character");
 }
 
 static void
@@ -233,8 +243,8 @@ invalid_utf8_names_file_line_and_column_and_suggests_windows_1252(void **state)
 	(void)state;
 	assert_null(DECODE(&d, "Roepnaam;Achternaam\nJan;Bakker\nJos\xE9;Financi\xEBn\n", ENC_UTF8));
 	assert_int_equal(d.e.class, ERR_INVALID);
-	assert_contains(d.e.msg, "hr/persons.csv:3:4: byte 0xE9 is not valid UTF-8");
-	assert_contains(d.e.msg, "encoding: windows-1252");
+	tl_assert_contains(d.e.msg, "hr/persons.csv:3:4: byte 0xE9 is not valid UTF-8");
+	tl_assert_contains(d.e.msg, "encoding: windows-1252");
 }
 
 static void
@@ -244,7 +254,7 @@ invalid_utf8_in_the_first_column_of_the_first_line_is_1_1(void **state)
 
 	(void)state;
 	assert_null(DECODE(&d, "\xFFRoepnaam\n", ENC_UTF8));
-	assert_contains(d.e.msg, "hr/persons.csv:1:1: byte 0xFF");
+	tl_assert_contains(d.e.msg, "hr/persons.csv:1:1: byte 0xFF");
 }
 
 static void
@@ -253,8 +263,11 @@ columns_after_a_bom_do_not_count_the_bom(void **state)
 	struct decoded d;
 
 	(void)state;
-	assert_null(DECODE(&d, "\xEF\xBB\xBF" "ab\xE9", ENC_UTF8));
-	assert_contains(d.e.msg, "hr/persons.csv:1:3: byte 0xE9");
+	assert_null(DECODE(&d,
+			   "\xEF\xBB\xBF"
+			   "ab\xE9",
+			   ENC_UTF8));
+	tl_assert_contains(d.e.msg, "hr/persons.csv:1:3: byte 0xE9");
 }
 
 static void
@@ -265,7 +278,7 @@ a_nul_byte_is_an_error_with_its_place(void **state)
 	(void)state;
 	assert_null(DECODE(&d, "a;b\nc;\0d\n", ENC_UTF8));
 	assert_int_equal(d.e.class, ERR_INVALID);
-	assert_contains(d.e.msg, "hr/persons.csv:2:3: the file contains a NUL byte (expected a text file)");
+	tl_assert_contains(d.e.msg, "hr/persons.csv:2:3: the file contains a NUL byte (expected a text file)");
 }
 
 static void
@@ -275,9 +288,9 @@ a_nul_byte_is_an_error_in_windows_1252_too(void **state)
 
 	(void)state;
 	assert_null(DECODE(&d, "\xE9\0", ENC_WINDOWS_1252));
-	assert_contains(d.e.msg, "hr/persons.csv:1:2: the file contains a NUL byte");
+	tl_assert_contains(d.e.msg, "hr/persons.csv:1:2: the file contains a NUL byte");
 	assert_null(DECODE(&d, "x\n\0", ENC_ISO_8859_1));
-	assert_contains(d.e.msg, "hr/persons.csv:2:1: the file contains a NUL byte");
+	tl_assert_contains(d.e.msg, "hr/persons.csv:2:1: the file contains a NUL byte");
 }
 
 static void

@@ -15,73 +15,33 @@
 
 #include "source/diff.h"
 
+#include "testlib.h"
+
 struct fixture {
 	struct snapshot prev, next;
 	struct changeset cs;
 	int diffed;
 };
 
-static civil_day
-day(const char *iso)
-{
-	civil_day d;
-
-	if (date_parse_iso(iso, &d) < 0)
-		fail_msg("bad date in the test: %s", iso);
-	return d;
-}
-
 static struct person *
 add_person(struct snapshot *s, const char *id, const char *given, const char *family)
 {
-	struct person *p = snapshot_add_person(s);
+	struct person *p = tl_add_person(s, id, given, family);
 
-	p->f[P_EMPLOYEE_ID] = arena_strdup(&s->arena, id);
-	p->f[P_GIVEN_NAME] = arena_strdup(&s->arena, given);
-	p->f[P_FAMILY_NAME] = arena_strdup(&s->arena, family);
 	p->f[P_NAME_CONVENTION] = "B";
 	return p;
 }
 
 /* A contract from start to end (NULL: open), 1 fte, in department dept. */
 static struct contract *
-add_contract(struct snapshot *s, const char *emp, const char *cid, const char *start, const char *end,
-	     const char *dept)
+add_contract(struct snapshot *s, const char *emp, const char *cid, const char *start, const char *end, const char *dept)
 {
-	struct contract *c = snapshot_add_contract(s);
+	struct contract *c = tl_add_contract(s, emp, cid, start, end);
 
-	c->f[C_CONTRACT_ID] = arena_strdup(&s->arena, cid);
-	c->f[C_EMPLOYEE_ID] = arena_strdup(&s->arena, emp);
-	c->f[C_START_DATE] = arena_strdup(&s->arena, start);
-	c->start = day(start);
-	if (end) {
-		c->f[C_END_DATE] = arena_strdup(&s->arena, end);
-		c->end = day(end);
-	}
 	c->f[C_DEPARTMENT_CODE] = arena_strdup(&s->arena, dept);
 	c->f[C_FTE] = "1";
 	c->fte = 1;
 	return c;
-}
-
-static struct assignment *
-add_assignment(struct snapshot *s, const char *emp, const char *kind, const char *value, const char *start,
-	       const char *end)
-{
-	struct assignment *a = snapshot_add_assignment(s);
-
-	a->f[A_EMPLOYEE_ID] = arena_strdup(&s->arena, emp);
-	a->f[A_KIND] = arena_strdup(&s->arena, kind);
-	a->f[A_VALUE] = arena_strdup(&s->arena, value);
-	if (start) {
-		a->f[A_START_DATE] = arena_strdup(&s->arena, start);
-		a->start = day(start);
-	}
-	if (end) {
-		a->f[A_END_DATE] = arena_strdup(&s->arena, end);
-		a->end = day(end);
-	}
-	return a;
 }
 
 /* The same person with the same open contract in both snapshots. */
@@ -104,7 +64,7 @@ diff(struct fixture *fx, const char *prev_at, const char *next_at)
 	changeset_init(&fx->cs);
 	snapshot_index(&fx->prev);
 	snapshot_index(&fx->next);
-	diff_snapshots(&fx->prev, day(prev_at), &fx->next, day(next_at), &fx->cs);
+	diff_snapshots(&fx->prev, tl_day(prev_at), &fx->next, tl_day(next_at), &fx->cs);
 	fx->diffed = 1;
 	return &fx->cs;
 }
@@ -226,8 +186,8 @@ nothing_changed_gives_no_entry(void **state)
 	both(fx, "1", "Jan", "Jansen", "C1", "ICT");
 	both(fx, "2", "Anna", "Bakker", "C2", "FIN");
 	both(fx, "3", "Kees", "Visser", NULL, NULL);
-	add_assignment(&fx->prev, "1", "project", "ERP", "2026-01-01", NULL);
-	add_assignment(&fx->next, "1", "project", "ERP", "2026-01-01", NULL);
+	tl_add_assignment(&fx->prev, "1", "project", "ERP", "2026-01-01", NULL);
+	tl_add_assignment(&fx->next, "1", "project", "ERP", "2026-01-01", NULL);
 	cs = diff(fx, "2026-01-15", "2026-01-16");
 	assert_int_equal(cs->n, 0);
 	assert_int_equal(cs->gone, 0);
@@ -563,7 +523,7 @@ a_new_primary_contract_in_another_department_is_a_move(void **state)
 static void
 each_name_field_is_a_name_change(void **state)
 {
-	static const int fields[] = { P_GIVEN_NAME, P_INITIALS, P_FAMILY_NAME_PREFIX, P_FAMILY_NAME,
+	static const int fields[] = { P_GIVEN_NAME,	     P_INITIALS,    P_FAMILY_NAME_PREFIX, P_FAMILY_NAME,
 				      P_PARTNER_NAME_PREFIX, P_PARTNER_NAME };
 
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
@@ -777,8 +737,8 @@ a_new_assignment_is_an_assignment_added(void **state)
 	const struct change_detail *d;
 
 	both(fx, "1", "Jan", "Jansen", "C1", "ICT");
-	add_assignment(&fx->next, "1", "project", "ERP", "2026-02-01", NULL);
-	add_assignment(&fx->next, "1", "replaces", "100", NULL, NULL);
+	tl_add_assignment(&fx->next, "1", "project", "ERP", "2026-02-01", NULL);
+	tl_add_assignment(&fx->next, "1", "replaces", "100", NULL, NULL);
 	diff(fx, "2026-01-15", "2026-01-16");
 	c = change(&fx->cs, "1");
 	assert_string_equal(kinds(c), "assignment_added");
@@ -796,8 +756,8 @@ a_running_assignment_gone_from_the_feed_is_an_assignment_ended(void **state)
 	const struct change *c;
 
 	both(fx, "1", "Jan", "Jansen", "C1", "ICT");
-	add_assignment(&fx->prev, "1", "project", "ERP", "2026-01-01", "2026-06-30");
-	add_assignment(&fx->prev, "1", "project", "OLD", "2025-01-01", "2025-06-30");
+	tl_add_assignment(&fx->prev, "1", "project", "ERP", "2026-01-01", "2026-06-30");
+	tl_add_assignment(&fx->prev, "1", "project", "OLD", "2025-01-01", "2025-06-30");
 	diff(fx, "2026-01-15", "2026-01-16");
 	c = change(&fx->cs, "1");
 	assert_string_equal(kinds(c), "assignment_ended");
@@ -814,8 +774,8 @@ a_new_end_date_on_an_assignment_is_an_assignment_change(void **state)
 	const struct change_detail *d;
 
 	both(fx, "1", "Jan", "Jansen", "C1", "ICT");
-	add_assignment(&fx->prev, "1", "project", "ERP", "2026-01-01", "2026-06-30");
-	add_assignment(&fx->next, "1", "project", "ERP", "2026-01-01", "2026-09-30");
+	tl_add_assignment(&fx->prev, "1", "project", "ERP", "2026-01-01", "2026-06-30");
+	tl_add_assignment(&fx->next, "1", "project", "ERP", "2026-01-01", "2026-09-30");
 	diff(fx, "2026-01-15", "2026-01-16");
 	c = change(&fx->cs, "1");
 	assert_string_equal(kinds(c), "assignment_changed");
@@ -831,8 +791,8 @@ an_assignment_end_date_moved_into_the_past_is_an_assignment_ended(void **state)
 	struct fixture *fx = *state;
 
 	both(fx, "1", "Jan", "Jansen", "C1", "ICT");
-	add_assignment(&fx->prev, "1", "project", "ERP", "2026-01-01", NULL);
-	add_assignment(&fx->next, "1", "project", "ERP", "2026-01-01", "2026-01-10");
+	tl_add_assignment(&fx->prev, "1", "project", "ERP", "2026-01-01", NULL);
+	tl_add_assignment(&fx->next, "1", "project", "ERP", "2026-01-01", "2026-01-10");
 	diff(fx, "2026-01-15", "2026-01-16");
 	assert_string_equal(kinds(change(&fx->cs, "1")), "assignment_ended");
 	assert_string_equal(detail(change(&fx->cs, "1"), CH_ASSIGNMENT_ENDED, "end_date")->new, "2026-01-10");
@@ -844,8 +804,8 @@ an_assignment_whose_last_day_passed_is_an_assignment_ended(void **state)
 	struct fixture *fx = *state;
 
 	both(fx, "1", "Jan", "Jansen", "C1", "ICT");
-	add_assignment(&fx->prev, "1", "project", "ERP", "2026-01-01", "2026-01-31");
-	add_assignment(&fx->next, "1", "project", "ERP", "2026-01-01", "2026-01-31");
+	tl_add_assignment(&fx->prev, "1", "project", "ERP", "2026-01-01", "2026-01-31");
+	tl_add_assignment(&fx->next, "1", "project", "ERP", "2026-01-01", "2026-01-31");
 	diff(fx, "2026-01-15", "2026-01-31");
 	assert_no_change(&fx->cs, "1");
 	diff(fx, "2026-01-15", "2026-02-01");
@@ -1019,7 +979,7 @@ guard_counts_leavers_by_date_as_well_as_persons_gone(void **state)
 
 	workforce(fx, 10, 9);
 	/* p0000 stays in the export, but their contract ended yesterday. */
-	fx->next.contracts[0].end = day("2026-01-15");
+	fx->next.contracts[0].end = tl_day("2026-01-15");
 	fx->next.contracts[0].f[C_END_DATE] = "2026-01-15";
 	diff(fx, "2026-01-15", "2026-01-16");
 	import_guard(&cfg, &fx->cs, fx->next.npersons, &v);

@@ -14,41 +14,21 @@
 
 #include "source/snapshot.h"
 
-static civil_day
-day(const char *iso)
-{
-	civil_day d;
-
-	if (date_parse_iso(iso, &d) < 0)
-		fail_msg("bad date in the test: %s", iso);
-	return d;
-}
+#include "testlib.h"
 
 static struct person *
 add_person(struct snapshot *s, const char *id)
 {
-	struct person *p = snapshot_add_person(s);
-
-	p->f[P_EMPLOYEE_ID] = arena_strdup(&s->arena, id);
-	p->f[P_FAMILY_NAME] = "Jansen";
-	return p;
+	return tl_add_person(s, id, NULL, "Jansen");
 }
 
 /* A contract from start to end (NULL: open) with fte. */
 static void
 add_contract(struct snapshot *s, const char *emp, const char *cid, const char *start, const char *end, double fte)
 {
-	struct contract *c = snapshot_add_contract(s);
+	struct contract *c = tl_add_contract(s, emp, cid, start, end);
 	char buf[32];
 
-	c->f[C_CONTRACT_ID] = arena_strdup(&s->arena, cid);
-	c->f[C_EMPLOYEE_ID] = arena_strdup(&s->arena, emp);
-	c->f[C_START_DATE] = arena_strdup(&s->arena, start);
-	c->start = day(start);
-	if (end) {
-		c->f[C_END_DATE] = arena_strdup(&s->arena, end);
-		c->end = day(end);
-	}
 	snprintf(buf, sizeof(buf), "%g", fte);
 	c->f[C_FTE] = arena_strdup(&s->arena, buf);
 	c->fte = fte;
@@ -65,7 +45,7 @@ primary(struct snapshot *s, const char *emp, const char *at)
 		snapshot_index(s);
 	if (!snapshot_person_find(s, emp, &i))
 		fail_msg("no person %s", emp);
-	c = snapshot_primary_contract(s, &s->persons[i], day(at));
+	c = snapshot_primary_contract(s, &s->persons[i], tl_day(at));
 	return c ? c->f[C_CONTRACT_ID] : "-";
 }
 
@@ -241,17 +221,17 @@ contract_active_holds_from_start_through_end(void **state)
 	add_contract(s, "1", "A", "2026-02-01", "2026-06-30", 1.0);
 	add_contract(s, "1", "B", "2026-02-01", NULL, 1.0);
 	c = &s->contracts[0];
-	assert_false(contract_active(c, day("2026-01-31")));
-	assert_true(contract_active(c, day("2026-02-01")));
-	assert_true(contract_active(c, day("2026-06-30")));
-	assert_false(contract_active(c, day("2026-07-01")));
-	assert_true(contract_current_or_future(c, day("2020-01-01")));
-	assert_true(contract_current_or_future(c, day("2026-06-30")));
-	assert_false(contract_current_or_future(c, day("2026-07-01")));
+	assert_false(contract_active(c, tl_day("2026-01-31")));
+	assert_true(contract_active(c, tl_day("2026-02-01")));
+	assert_true(contract_active(c, tl_day("2026-06-30")));
+	assert_false(contract_active(c, tl_day("2026-07-01")));
+	assert_true(contract_current_or_future(c, tl_day("2020-01-01")));
+	assert_true(contract_current_or_future(c, tl_day("2026-06-30")));
+	assert_false(contract_current_or_future(c, tl_day("2026-07-01")));
 	c = &s->contracts[1];
-	assert_true(contract_active(c, day("9999-12-31")));
-	assert_true(contract_current_or_future(c, day("9999-12-31")));
-	assert_false(contract_active(c, day("2026-01-31")));
+	assert_true(contract_active(c, tl_day("9999-12-31")));
+	assert_true(contract_current_or_future(c, tl_day("9999-12-31")));
+	assert_false(contract_active(c, tl_day("2026-01-31")));
 }
 
 /* --- the index --- */

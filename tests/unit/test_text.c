@@ -74,48 +74,48 @@ static void
 multibyte_sequences_of_every_length_are_valid(void **state)
 {
 	(void)state;
-	assert_int_equal(CHECK("Financi\xC3\xABn"), 0);          /* ë, 2 bytes */
-	assert_int_equal(CHECK("\xE2\x82\xAC 10"), 0);            /* €, 3 bytes */
-	assert_int_equal(CHECK("\xF0\x9F\x98\x80"), 0);           /* U+1F600, 4 bytes */
-	assert_int_equal(CHECK("\xC2\x80"), 0);                   /* U+0080, smallest 2-byte */
-	assert_int_equal(CHECK("\xDF\xBF"), 0);                   /* U+07FF */
-	assert_int_equal(CHECK("\xE0\xA0\x80"), 0);               /* U+0800, smallest 3-byte */
-	assert_int_equal(CHECK("\xED\x9F\xBF"), 0);               /* U+D7FF, just below the surrogates */
-	assert_int_equal(CHECK("\xEE\x80\x80"), 0);               /* U+E000, just above them */
-	assert_int_equal(CHECK("\xEF\xBF\xBF"), 0);               /* U+FFFF */
-	assert_int_equal(CHECK("\xF0\x90\x80\x80"), 0);           /* U+10000, smallest 4-byte */
-	assert_int_equal(CHECK("\xF4\x8F\xBF\xBF"), 0);           /* U+10FFFF, the largest */
+	assert_int_equal(CHECK("Financi\xC3\xABn"), 0); /* ë, 2 bytes */
+	assert_int_equal(CHECK("\xE2\x82\xAC 10"), 0);	/* €, 3 bytes */
+	assert_int_equal(CHECK("\xF0\x9F\x98\x80"), 0); /* U+1F600, 4 bytes */
+	assert_int_equal(CHECK("\xC2\x80"), 0);		/* U+0080, smallest 2-byte */
+	assert_int_equal(CHECK("\xDF\xBF"), 0);		/* U+07FF */
+	assert_int_equal(CHECK("\xE0\xA0\x80"), 0);	/* U+0800, smallest 3-byte */
+	assert_int_equal(CHECK("\xED\x9F\xBF"), 0);	/* U+D7FF, just below the surrogates */
+	assert_int_equal(CHECK("\xEE\x80\x80"), 0);	/* U+E000, just above them */
+	assert_int_equal(CHECK("\xEF\xBF\xBF"), 0);	/* U+FFFF */
+	assert_int_equal(CHECK("\xF0\x90\x80\x80"), 0); /* U+10000, smallest 4-byte */
+	assert_int_equal(CHECK("\xF4\x8F\xBF\xBF"), 0); /* U+10FFFF, the largest */
 }
 
 static void
 overlong_forms_are_invalid(void **state)
 {
 	(void)state;
-	assert_int_equal(CHECK("\xC0\xAF"), 1);                   /* '/' in 2 bytes */
+	assert_int_equal(CHECK("\xC0\xAF"), 1); /* '/' in 2 bytes */
 	assert_int_equal(CHECK("\xC1\xBF"), 1);
-	assert_int_equal(CHECK("ab\xE0\x80\xAF"), 3);             /* '/' in 3 bytes */
-	assert_int_equal(CHECK("\xE0\x9F\xBF"), 1);               /* U+07FF in 3 bytes */
-	assert_int_equal(CHECK("\xF0\x80\x80\xAF"), 1);           /* '/' in 4 bytes */
-	assert_int_equal(CHECK("\xF0\x8F\xBF\xBF"), 1);           /* U+FFFF in 4 bytes */
+	assert_int_equal(CHECK("ab\xE0\x80\xAF"), 3);	/* '/' in 3 bytes */
+	assert_int_equal(CHECK("\xE0\x9F\xBF"), 1);	/* U+07FF in 3 bytes */
+	assert_int_equal(CHECK("\xF0\x80\x80\xAF"), 1); /* '/' in 4 bytes */
+	assert_int_equal(CHECK("\xF0\x8F\xBF\xBF"), 1); /* U+FFFF in 4 bytes */
 }
 
 static void
 surrogates_are_invalid(void **state)
 {
 	(void)state;
-	assert_int_equal(CHECK("\xED\xA0\x80"), 1);               /* U+D800 */
-	assert_int_equal(CHECK("x\xED\xBF\xBF"), 2);              /* U+DFFF */
-	assert_int_equal(CHECK("\xED\xA0\xBD\xED\xB8\x80"), 1);   /* a CESU-8 pair */
+	assert_int_equal(CHECK("\xED\xA0\x80"), 1);		/* U+D800 */
+	assert_int_equal(CHECK("x\xED\xBF\xBF"), 2);		/* U+DFFF */
+	assert_int_equal(CHECK("\xED\xA0\xBD\xED\xB8\x80"), 1); /* a CESU-8 pair */
 }
 
 static void
 code_points_past_10ffff_are_invalid(void **state)
 {
 	(void)state;
-	assert_int_equal(CHECK("\xF4\x90\x80\x80"), 1);           /* U+110000 */
+	assert_int_equal(CHECK("\xF4\x90\x80\x80"), 1); /* U+110000 */
 	assert_int_equal(CHECK("\xF5\x80\x80\x80"), 1);
 	assert_int_equal(CHECK("\xF7\xBF\xBF\xBF"), 1);
-	assert_int_equal(CHECK("\xF8\x88\x80\x80\x80"), 1);       /* old 5-byte form */
+	assert_int_equal(CHECK("\xF8\x88\x80\x80\x80"), 1); /* old 5-byte form */
 	assert_int_equal(CHECK("\xFF"), 1);
 	assert_int_equal(CHECK("\xFE"), 1);
 }
@@ -128,9 +128,15 @@ truncated_sequences_are_invalid_at_their_first_byte(void **state)
 	assert_int_equal(CHECK("ab\xE2\x82"), 3);
 	assert_int_equal(CHECK("ab\xF0\x9F\x98"), 3);
 	/* Cut short by a following character rather than by the end. */
-	assert_int_equal(CHECK("\xC3" "A"), 1);
-	assert_int_equal(CHECK("\xE2\x82" "A"), 1);
-	assert_int_equal(CHECK("\xF0\x9F\x98" "A"), 1);
+	assert_int_equal(CHECK("\xC3"
+			       "A"),
+			 1);
+	assert_int_equal(CHECK("\xE2\x82"
+			       "A"),
+			 1);
+	assert_int_equal(CHECK("\xF0\x9F\x98"
+			       "A"),
+			 1);
 }
 
 static void
@@ -199,9 +205,18 @@ static void
 fold_ignores_case_of_accented_letters(void **state)
 {
 	(void)state;
-	assert_same_label("\xC3\x89" "cole", "\xC3\xA9" "cole"); /* École, école */
-	assert_fold("\xC3\x89" "COLE", "\xC3\xA9" "cole");
-	assert_same_label("FINANCI\xC3\x8B" "N", "Financi\xC3\xAB" "n");
+	assert_same_label("\xC3\x89"
+			  "cole",
+			  "\xC3\xA9"
+			  "cole"); /* École, école */
+	assert_fold("\xC3\x89"
+		    "COLE",
+		    "\xC3\xA9"
+		    "cole");
+	assert_same_label("FINANCI\xC3\x8B"
+			  "N",
+			  "Financi\xC3\xAB"
+			  "n");
 }
 
 static void
@@ -218,9 +233,13 @@ static void
 fold_applies_compatibility_mappings(void **state)
 {
 	(void)state;
-	assert_fold("\xEF\xAC\x81" "le", "file");       /* the ﬁ ligature */
-	assert_fold("\xEF\xBC\xA6TE", "fte");           /* a full-width F */
-	assert_fold("Stra\xC3\x9F" "e", "strasse");     /* ß folds to ss */
+	assert_fold("\xEF\xAC\x81"
+		    "le",
+		    "file");		      /* the ﬁ ligature */
+	assert_fold("\xEF\xBC\xA6TE", "fte"); /* a full-width F */
+	assert_fold("Stra\xC3\x9F"
+		    "e",
+		    "strasse");					  /* ß folds to ss */
 	assert_fold("Datum\xC2\xA0in dienst", "datum in dienst"); /* a no-break space */
 }
 

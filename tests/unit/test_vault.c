@@ -8,7 +8,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,32 +17,15 @@
 
 #include "vault/vault.h"
 
+#include "testlib.h"
+
 struct fixture {
 	char dir[256];
 	char path[512];
 	struct vault *v;
 	struct err e;
-	struct snapshot keep[4];  /* released by teardown, also when a test fails halfway */
+	struct snapshot keep[4]; /* released by teardown, also when a test fails halfway */
 };
-
-static void
-assert_contains_fl(const char *hay, const char *needle, const char *file, int line)
-{
-	if (!hay || !strstr(hay, needle)) {
-		print_error("%s:%d: \"%s\" does not contain \"%s\"\n", file, line, hay ? hay : "(null)", needle);
-		_fail(file, line);
-	}
-}
-#define assert_contains(h, n) assert_contains_fl((h), (n), __FILE__, __LINE__)
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int
 setup(void **state)
@@ -52,9 +34,10 @@ setup(void **state)
 
 	if (!fx)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "%s/roster-vault-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(fx->dir))
+	if (tl_tmpdir_make(fx->dir, sizeof(fx->dir), "vault") < 0) {
+		free(fx);
 		return -1;
+	}
 	snprintf(fx->path, sizeof(fx->path), "%s/var/roster.db", fx->dir);
 	err_init(&fx->e);
 	for (int i = 0; i < 4; i++)
@@ -71,7 +54,7 @@ teardown(void **state)
 	vault_close(fx->v);
 	for (int i = 0; i < 4; i++)
 		snapshot_release(&fx->keep[i]);
-	nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tl_tmpdir_remove(fx->dir);
 	free(fx);
 	return 0;
 }
@@ -83,16 +66,6 @@ open_vault(struct fixture *fx)
 	if (!fx->v)
 		fail_msg("vault_open: %s", fx->e.msg);
 	return fx->v;
-}
-
-static civil_day
-day(const char *iso)
-{
-	civil_day d;
-
-	if (date_parse_iso(iso, &d) < 0)
-		fail_msg("bad date in the test: %s", iso);
-	return d;
 }
 
 /* --- building snapshots --- */
@@ -112,12 +85,9 @@ with_extras(struct snapshot *s)
 static struct person *
 add_person(struct snapshot *s, const char *id, const char *given, const char *family)
 {
-	struct person *p = snapshot_add_person(s);
+	struct person *p = tl_add_person(s, id, given, family);
 	char buf[64];
 
-	p->f[P_EMPLOYEE_ID] = arena_strdup(&s->arena, id);
-	p->f[P_GIVEN_NAME] = arena_strdup(&s->arena, given);
-	p->f[P_FAMILY_NAME] = arena_strdup(&s->arena, family);
 	p->f[P_INITIALS] = "J.";
 	p->f[P_NAME_CONVENTION] = "B";
 	snprintf(buf, sizeof(buf), "%s@example.net", id);
@@ -132,16 +102,8 @@ add_person(struct snapshot *s, const char *id, const char *given, const char *fa
 static struct contract *
 add_contract(struct snapshot *s, const char *emp, const char *cid, const char *start, const char *end)
 {
-	struct contract *c = snapshot_add_contract(s);
+	struct contract *c = tl_add_contract(s, emp, cid, start, end);
 
-	c->f[C_CONTRACT_ID] = arena_strdup(&s->arena, cid);
-	c->f[C_EMPLOYEE_ID] = arena_strdup(&s->arena, emp);
-	c->f[C_START_DATE] = arena_strdup(&s->arena, start);
-	c->start = day(start);
-	if (end) {
-		c->f[C_END_DATE] = arena_strdup(&s->arena, end);
-		c->end = day(end);
-	}
 	c->f[C_DEPARTMENT_CODE] = "ICT";
 	c->f[C_DEPARTMENT_NAME] = "Automatisering \xE2\x80\x94 \"\xC3\xA9\xC3\xA9n\"";
 	c->f[C_FTE] = "0.8";
@@ -156,19 +118,8 @@ static struct assignment *
 add_assignment(struct snapshot *s, const char *emp, const char *kind, const char *value, const char *start,
 	       const char *end)
 {
-	struct assignment *a = snapshot_add_assignment(s);
+	struct assignment *a = tl_add_assignment(s, emp, kind, value, start, end);
 
-	a->f[A_EMPLOYEE_ID] = arena_strdup(&s->arena, emp);
-	a->f[A_KIND] = arena_strdup(&s->arena, kind);
-	a->f[A_VALUE] = arena_strdup(&s->arena, value);
-	if (start) {
-		a->f[A_START_DATE] = arena_strdup(&s->arena, start);
-		a->start = day(start);
-	}
-	if (end) {
-		a->f[A_END_DATE] = arena_strdup(&s->arena, end);
-		a->end = day(end);
-	}
 	if (a->extra)
 		a->extra[0] = "B1.23";
 	return a;
@@ -196,21 +147,21 @@ meta_for(struct snapshot_meta *m, const char *source, const char *at)
 	memset(m, 0, sizeof(*m));
 	snprintf(m->source, sizeof(m->source), "%s", source);
 	snprintf(m->taken_at, sizeof(m->taken_at), "%sT10:00:00Z", at);
-	m->at = day(at);
+	m->at = tl_day(at);
 	snprintf(m->actor, sizeof(m->actor), "tester");
 }
 
 /* Stores next over prev as one committed import; returns the snapshot id. */
 static long
-store(struct fixture *fx, const char *source, const char *at, const struct snapshot *prev,
-      const struct snapshot *next, const struct problems *ps)
+store(struct fixture *fx, const char *source, const char *at, const struct snapshot *prev, const struct snapshot *next,
+      const struct problems *ps)
 {
 	struct snapshot_meta m;
 	struct changeset cs;
 
 	meta_for(&m, source, at);
 	changeset_init(&cs);
-	diff_snapshots(prev, day(at), next, day(at), &cs);
+	diff_snapshots(prev, tl_day(at), next, tl_day(at), &cs);
 	if (vault_begin(fx->v, &fx->e) < 0 || vault_snapshot_store(fx->v, &m, prev, next, &cs, ps, &fx->e) < 0 ||
 	    vault_commit(fx->v, &fx->e) < 0)
 		fail_msg("storing: %s", fx->e.msg);
@@ -291,7 +242,8 @@ assert_same_fl(const struct snapshot *a, const struct snapshot *b, const char *f
 		for (int f = 0; f < C_NFIELDS; f++)
 			if (strcmp(c->f[f], d->f[f])) {
 				print_error("%s:%d: contract %s: %s is \"%s\", expected \"%s\"\n", file, line,
-					    c->f[C_CONTRACT_ID], snapshot_field_name(ENT_CONTRACT, f), d->f[f], c->f[f]);
+					    c->f[C_CONTRACT_ID], snapshot_field_name(ENT_CONTRACT, f), d->f[f],
+					    c->f[f]);
 				_fail(file, line);
 			}
 		if (c->start != d->start || c->end != d->end || c->fte != d->fte) {
@@ -318,7 +270,8 @@ assert_same_fl(const struct snapshot *a, const struct snapshot *b, const char *f
 			_fail(file, line);
 		}
 		for (size_t k = 0; k < a->nextra[ENT_ASSIGNMENT]; k++)
-			if (strcmp(x->extra[k], extra_of(b, ENT_ASSIGNMENT, y->extra, a->extra_names[ENT_ASSIGNMENT][k]))) {
+			if (strcmp(x->extra[k],
+				   extra_of(b, ENT_ASSIGNMENT, y->extra, a->extra_names[ENT_ASSIGNMENT][k]))) {
 				print_error("%s:%d: assignment %zu: extra differs\n", file, line, i);
 				_fail(file, line);
 			}
@@ -395,7 +348,7 @@ a_vault_from_a_newer_roster_is_refused(void **state)
 	v = vault_open(fx->path, &fx->e);
 	assert_null(v);
 	assert_int_equal(fx->e.class, ERR_PERMANENT);
-	assert_contains(fx->e.msg, "schema version 99 is newer than this roster knows (1); use a newer roster");
+	tl_assert_contains(fx->e.msg, "schema version 99 is newer than this roster knows (1); use a newer roster");
 }
 
 static void
@@ -405,7 +358,7 @@ a_postgresql_location_is_not_available_yet(void **state)
 
 	assert_null(vault_open("postgresql://roster@db/roster", &fx->e));
 	assert_int_equal(fx->e.class, ERR_CONFIG);
-	assert_contains(fx->e.msg, "the PostgreSQL vault is not available yet");
+	tl_assert_contains(fx->e.msg, "the PostgreSQL vault is not available yet");
 }
 
 static void
@@ -422,7 +375,7 @@ a_folder_that_cannot_be_made_is_an_error(void **state)
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/blocker/sub/roster.db", fx->dir);
 	assert_null(vault_open(path, &fx->e));
-	assert_contains(fx->e.msg, "cannot create directory");
+	tl_assert_contains(fx->e.msg, "cannot create directory");
 }
 
 static void
@@ -466,7 +419,7 @@ a_stored_snapshot_loads_back_equal(void **state)
 	assert_int_equal(m.id, id);
 	assert_string_equal(m.source, "hr");
 	assert_string_equal(m.taken_at, "2026-01-15T10:00:00Z");
-	assert_int_equal(m.at, day("2026-01-15"));
+	assert_int_equal(m.at, tl_day("2026-01-15"));
 	assert_string_equal(m.actor, "tester");
 	assert_false(m.forced);
 	assert_int_equal(m.persons, 3);
@@ -496,7 +449,8 @@ the_first_store_records_a_summary_not_a_change_per_joiner(void **state)
 	id = store(fx, "hr", "2026-01-15", &empty, &s, NULL);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM changes WHERE snapshot = %ld", id);
 	assert_int_equal(sql_long(fx, sql), 0);
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM snapshots WHERE id = %ld AND summary LIKE '%%\"joiner\":3,%%'", id);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM snapshots WHERE id = %ld AND summary LIKE '%%\"joiner\":3,%%'",
+		 id);
 	assert_int_equal(sql_long(fx, sql), 1);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM persons WHERE first_seen = %ld", id);
 	assert_int_equal(sql_long(fx, sql), 3);
@@ -601,7 +555,8 @@ a_returning_person_is_present_again_with_their_new_contract(void **state)
 	assert_true(snapshot_person_find(&back, "3", &k));
 	assert_true(back.persons[k].present);
 	assert_int_equal(back.persons[k].removed_in, 0);
-	assert_int_equal(sql_long(fx, "SELECT count(*) FROM changes WHERE employee_id = '3' AND kinds LIKE '%rehire%'"), 1);
+	assert_int_equal(sql_long(fx, "SELECT count(*) FROM changes WHERE employee_id = '3' AND kinds LIKE '%rehire%'"),
+			 1);
 	snapshot_release(&back);
 	snapshot_release(&prev);
 	snapshot_release(&s3);
@@ -631,9 +586,12 @@ problems_are_stored_with_the_snapshot(void **state)
 	id = store(fx, "hr", "2026-01-15", &empty, &s, &ps);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM problems WHERE snapshot = %ld", id);
 	assert_int_equal(sql_long(fx, sql), 2);
-	assert_int_equal(sql_long(fx, "SELECT count(*) FROM problems WHERE level = 'skipped' AND message = "
-				      "'hr/contracts.csv:6: column \"Einddatum\": value \"01-01-2026\": the end date is before the start date \"10-10-2026\"'"),
-			 1);
+	assert_int_equal(
+		sql_long(
+			fx,
+			"SELECT count(*) FROM problems WHERE level = 'skipped' AND message = "
+			"'hr/contracts.csv:6: column \"Einddatum\": value \"01-01-2026\": the end date is before the start date \"10-10-2026\"'"),
+		1);
 	assert_int_equal(sql_long(fx, "SELECT count(*) FROM problems WHERE level = 'warning'"), 1);
 	problems_release(&ps);
 	snapshot_release(&empty);
@@ -700,7 +658,7 @@ an_employee_id_of_another_source_is_refused_and_the_first_source_keeps_its_perso
 	/* The second source may not take over person 1: the store fails and is rolled back. */
 	meta_for(&m, "temps", "2026-01-15");
 	changeset_init(&cs);
-	diff_snapshots(empty, day("2026-01-15"), temps, day("2026-01-15"), &cs);
+	diff_snapshots(empty, tl_day("2026-01-15"), temps, tl_day("2026-01-15"), &cs);
 	assert_int_equal(vault_begin(fx->v, &fx->e), 0);
 	assert_int_equal(vault_snapshot_store(fx->v, &m, empty, temps, &cs, NULL, &fx->e), -1);
 	vault_rollback(fx->v);
@@ -740,7 +698,7 @@ a_present_person_is_got_with_the_latest_snapshot(void **state)
 	assert_int_equal(one.persons[0].ncontracts, 2);
 	assert_int_equal(one.persons[0].nassignments, 1);
 	assert_string_equal(one.contracts[0].f[C_CONTRACT_ID], "C1");
-	assert_int_equal(one.contracts[1].end, day("2026-06-30"));
+	assert_int_equal(one.contracts[1].end, tl_day("2026-06-30"));
 	assert_string_equal(extra_of(&one, ENT_CONTRACT, one.contracts[0].extra, "hours"), "32");
 	assert_int_equal(seen.id, id);
 	assert_string_equal(seen.source, "hr");
@@ -793,7 +751,7 @@ a_removed_person_is_got_as_last_seen(void **state)
 	assert_int_equal(one.persons[0].nassignments, 1);
 	/* Last seen in the first snapshot, not the latest */
 	assert_int_equal(seen.id, id1);
-	assert_int_equal(seen.at, day("2026-01-15"));
+	assert_int_equal(seen.at, tl_day("2026-01-15"));
 	snapshot_release(&one);
 	snapshot_release(&prev);
 	snapshot_release(&s3);
