@@ -40,33 +40,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/*
- * libfyaml 0.7.12 (Debian 12) never returns from fy_scan_directive on a
- * directive line ('%' at the start of a line) holding bytes that are not
- * UTF-8: "%\xeb" is enough (fuzz/crashes/fuzz_config-directive-invalid-utf8-hang,
- * upstream pantoniou/libfyaml#101, fixed after 0.7.12). Until config_load
- * checks the encoding before it calls libfyaml, such inputs are skipped so the
- * run can go past them. Remove this once config.c rejects invalid UTF-8.
- */
-static int
-known_libfyaml_hang(const uint8_t *data, size_t size)
-{
-	size_t bad;
-	int directive = size && data[0] == '%';
-
-	for (size_t i = 1; i < size && !directive; i++)
-		directive = data[i] == '%' && (data[i - 1] == '\n' || data[i - 1] == '\r');
-	return directive && text_utf8_check((const char *)data, size, &bad) < 0;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct config cfg;
 	struct err e;
 
-	if (known_libfyaml_hang(data, size))
-		return -1; /* and keep it out of the corpus */
 	scratch_write(path, data, size);
 	err_init(&e);
 	if (config_load(&cfg, path, &e) < 0) {

@@ -101,8 +101,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			scratch_write(paths[2], part[2] ? part[2] : data, len[2]);
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 	hs_read_and_check(&cfg);
 	return 0;

@@ -108,7 +108,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_fold(s);
 	check_trim(s, strlen(s));
 	/* The lines: a word and the candidates it may be a typo of. */
-	for (p = s; nlines < LINES_MAX; ) {
+	for (p = s; nlines < LINES_MAX;) {
 		char *nl = strchr(p, '\n');
 
 		lines[nlines++] = p;

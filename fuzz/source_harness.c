@@ -48,8 +48,7 @@ static struct cfg_field mapped[NMAPPED];
 static struct cfg_extra extras[NEXTRAS];
 static char source_name[] = "hr";
 
-static _Noreturn void
-fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static _Noreturn void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static _Noreturn void
 fail(const char *fmt, ...)
@@ -204,7 +203,8 @@ check_snapshot(const struct snapshot *s)
 		if (!*c->f[C_CONTRACT_ID] || !*c->f[C_EMPLOYEE_ID] || !*c->f[C_START_DATE])
 			fail("contract %zu: contract_id, employee_id or start_date is empty", i);
 		if (!snapshot_person_find(s, c->f[C_EMPLOYEE_ID], &idx))
-			fail("contract %zu: employee_id \"%s\" is not a person of the snapshot", i, c->f[C_EMPLOYEE_ID]);
+			fail("contract %zu: employee_id \"%s\" is not a person of the snapshot", i,
+			     c->f[C_EMPLOYEE_ID]);
 		check_date("contract", i, c->f[C_START_DATE], c->start);
 		check_date("contract", i, c->f[C_END_DATE], c->end);
 		if (c->end != DATE_NONE && c->end < c->start)
@@ -236,7 +236,8 @@ check_snapshot(const struct snapshot *s)
 		if (!*a->f[A_EMPLOYEE_ID] || !*a->f[A_KIND])
 			fail("assignment %zu: employee_id or kind is empty", i);
 		if (!snapshot_person_find(s, a->f[A_EMPLOYEE_ID], &idx))
-			fail("assignment %zu: employee_id \"%s\" is not a person of the snapshot", i, a->f[A_EMPLOYEE_ID]);
+			fail("assignment %zu: employee_id \"%s\" is not a person of the snapshot", i,
+			     a->f[A_EMPLOYEE_ID]);
 		check_date("assignment", i, a->f[A_START_DATE], a->start);
 		check_date("assignment", i, a->f[A_END_DATE], a->end);
 		if (a->start != DATE_NONE && a->end != DATE_NONE && a->end < a->start)

@@ -21,6 +21,7 @@
 #include "util/banned.h"
 
 #define SECRET_FILE_MAX (64 * 1024)
+#define CONFIG_FILE_MAX (4 * 1024 * 1024)
 
 struct walk {
 	const char *file;
@@ -609,27 +610,21 @@ parse_root(struct walk *w, struct fy_node *root, struct config *cfg)
 	return 0;
 }
 
-/* 1 when the file holds nothing but blanks and comments. */
+/* 1 when the text holds nothing but blanks and comments. */
 static int
-file_blank(const char *path)
+text_blank(const char *p)
 {
-	FILE *f = fopen(path, "r");
-	int c, comment = 0, blank = 1;
+	int comment = 0;
 
-	if (!f)
-		return 0;
-	while ((c = fgetc(f)) != EOF) {
-		if (c == '\n')
+	for (; *p; p++) {
+		if (*p == '\n')
 			comment = 0;
-		else if (c == '#')
+		else if (*p == '#')
 			comment = 1;
-		else if (!comment && !isspace(c)) {
-			blank = 0;
-			break;
-		}
+		else if (!comment && !isspace((unsigned char)*p))
+			return 0;
 	}
-	fclose(f);
-	return blank;
+	return 1;
 }
 
 int
@@ -640,18 +635,41 @@ config_load(struct config *cfg, const char *path, struct err *e)
 	struct fy_parse_cfg pcfg;
 	struct fy_document *doc = NULL;
 	struct walk w;
+	struct err fe;
+	char *text = NULL;
+	size_t len, bad;
 	int ret = -1;
-	FILE *probe;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->file = xstrdup(path);
 	cfg->dir = file_dirname(path);
-	probe = fopen(path, "r");
-	if (!probe) {
-		err_set(e, ERR_CONFIG, "%s: cannot open the configuration: %s", path, strerror(errno));
+	/*
+	 * The text is checked before libfyaml sees it: libfyaml 0.7 (Debian 12)
+	 * loops forever on invalid UTF-8 in a directive line, and reads past
+	 * bad sequences elsewhere. What reaches it is valid UTF-8 without NULs.
+	 */
+	errno = 0;
+	text = file_read(path, CONFIG_FILE_MAX, &len, &fe);
+	if (!text) {
+		int saved = errno;
+
+		if (saved && !strstr(fe.msg, "larger than"))
+			err_set(e, ERR_CONFIG, "%s: cannot open the configuration: %s", path, strerror(saved));
+		else
+			err_set(e, ERR_CONFIG, "%s", fe.msg);
 		goto out;
 	}
-	fclose(probe);
+	if (memchr(text, '\0', len) || text_utf8_check(text, len, &bad) < 0) {
+		size_t off = memchr(text, '\0', len) ? (size_t)((char *)memchr(text, '\0', len) - text) : bad;
+		int line = 1, col = 1;
+
+		for (size_t i = 0; i < off; i++, col++)
+			if (text[i] == '\n')
+				line++, col = 0;
+		err_set(e, ERR_CONFIG, "%s:%d:%d: byte 0x%02X is not valid UTF-8 text (expected a UTF-8 YAML file)",
+			path, line, col, (unsigned char)text[off]);
+		goto out;
+	}
 
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
@@ -666,7 +684,7 @@ config_load(struct config *cfg, const char *path, struct err *e)
 	memset(&pcfg, 0, sizeof(pcfg));
 	pcfg.flags = FYPCF_QUIET | FYPCF_JSON_NONE;
 	pcfg.diag = diag;
-	doc = fy_document_build_from_file(&pcfg, path);
+	doc = fy_document_build_from_string(&pcfg, text, len);
 	if (!doc || fy_diag_got_error(diag)) {
 		struct fy_diag_error *de;
 		void *it = NULL;
@@ -675,7 +693,7 @@ config_load(struct config *cfg, const char *path, struct err *e)
 		de = fy_diag_errors_iterate(diag, &it);
 		if (de)
 			err_set(e, ERR_CONFIG, "%s:%d:%d: %s", path, de->line, de->column, de->msg);
-		else if (file_blank(path))
+		else if (text_blank(text))
 			err_set(e, ERR_CONFIG, "%s: the file is empty (expected vault, timezone and sources)", path);
 		else
 			err_set(e, ERR_CONFIG, "%s: not a valid YAML file", path);
@@ -693,6 +711,7 @@ out:
 		fy_document_destroy(doc);
 	if (diag)
 		fy_diag_destroy(diag);
+	free(text); /* after the document, which points into it */
 	if (ret < 0)
 		config_release(cfg);
 	return ret;

@@ -167,7 +167,8 @@ date_parse(const char *s, const char *fmt, civil_day *out)
 	 * reads "26" as the year 26; no HR date is that old, so a year before
 	 * 1000 means the format did not fit.
 	 */
-	if (tm.tm_year + 1900 < 1000 || !date_valid(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday))
+	if (tm.tm_year < 1000 - 1900 || tm.tm_year > 9999 - 1900 ||
+	    !date_valid(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday))
 		return -1;
 	*out = date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 	return 0;

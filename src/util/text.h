@@ -18,7 +18,7 @@ int text_utf8_check(const char *s, size_t n, size_t *bad);
  */
 char *text_fold_label(const char *s);
 
-/* Levenshtein distance between two byte strings, capped at 255. */
+/* Levenshtein distance between two byte strings, capped at 255; 255 when either is longer than 200 bytes. */
 unsigned text_distance(const char *a, const char *b);
 
 /*
