@@ -3,6 +3,7 @@
  * know. Errors leave the record out (the import refuses unless
  * --skip-invalid); warnings keep it.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,26 @@ where_col(char *out, size_t outlen, const struct snapshot *s, const struct origi
 	snprintf(out, outlen, "column \"%s\"", label);
 }
 
+/* A problem with a record's field; where it stands is worked out only now, not for every record checked. */
+static void report(struct problems *ps, enum problem_level level, const struct snapshot *s,
+		   const struct source_cfg *cfg, const struct origin *at, const char *field, const char *value,
+		   enum entity ent, const char *key, const char *fmt, ...) __attribute__((format(printf, 10, 11)));
+
+static void
+report(struct problems *ps, enum problem_level level, const struct snapshot *s, const struct source_cfg *cfg,
+       const struct origin *at, const char *field, const char *value, enum entity ent, const char *key, const char *fmt,
+       ...)
+{
+	char where[512], msg[1024];
+	va_list ap;
+
+	where_col(where, sizeof(where), s, at, cfg, field);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	problems_add(ps, level, at->file, at->line, where, value, ent, key, "%s", msg);
+}
+
 /* "on line 4" or "at persons[2]": where the first of two duplicates is. */
 static void
 first_at(char *out, size_t outlen, const struct origin *at)
@@ -50,17 +71,16 @@ check_duplicate_persons(const struct source_cfg *cfg, struct snapshot *s, struct
 			struct strmap *seen_out)
 {
 	struct strmap seen = STRMAP_INIT;
-	char where[512], first_where[256];
+	char first_where[256];
 
 	for (size_t i = 0; i < s->npersons; i++) {
 		struct person *p = &s->persons[i];
 		size_t first;
 
 		if (strmap_get(&seen, p->f[P_EMPLOYEE_ID], &first)) {
-			where_col(where, sizeof(where), s, &p->at, cfg, "employee_id");
 			first_at(first_where, sizeof(first_where), &s->persons[first].at);
-			problems_add(ps, PROBLEM_ERROR, p->at.file, p->at.line, where, p->f[P_EMPLOYEE_ID], ENT_PERSON,
-				     NULL, "duplicate employee_id (first %s)", first_where);
+			report(ps, PROBLEM_ERROR, s, cfg, &p->at, "employee_id", p->f[P_EMPLOYEE_ID], ENT_PERSON, NULL,
+			       "duplicate employee_id (first %s)", first_where);
 			drop[i] = 1;
 			continue;
 		}
@@ -74,29 +94,27 @@ check_contracts(const struct source_cfg *cfg, struct snapshot *s, struct problem
 		char *cdrop, struct strmap *persons)
 {
 	struct strmap seen = STRMAP_INIT;
-	char where[512], wid[512], first_where[256];
+	char first_where[256];
 
 	for (size_t i = 0; i < s->ncontracts; i++) {
 		struct contract *c = &s->contracts[i];
 		size_t first, pi;
 
-		where_col(where, sizeof(where), s, &c->at, cfg, "contract_id");
-		where_col(wid, sizeof(wid), s, &c->at, cfg, "employee_id");
 		if (strmap_get(&seen, c->f[C_CONTRACT_ID], &first)) {
 			first_at(first_where, sizeof(first_where), &s->contracts[first].at);
-			problems_add(ps, PROBLEM_ERROR, c->at.file, c->at.line, where, c->f[C_CONTRACT_ID],
-				     ENT_CONTRACT, NULL, "duplicate contract_id (first %s)", first_where);
+			report(ps, PROBLEM_ERROR, s, cfg, &c->at, "contract_id", c->f[C_CONTRACT_ID], ENT_CONTRACT,
+			       NULL, "duplicate contract_id (first %s)", first_where);
 			cdrop[i] = 1;
 			continue;
 		}
 		strmap_put(&seen, c->f[C_CONTRACT_ID], i);
 		if (strmap_get(skipped, c->f[C_EMPLOYEE_ID], &pi)) {
-			problems_add(ps, PROBLEM_ERROR, c->at.file, c->at.line, wid, c->f[C_EMPLOYEE_ID], ENT_CONTRACT,
-				     c->f[C_CONTRACT_ID], "left out with its person, whose row has an error");
+			report(ps, PROBLEM_ERROR, s, cfg, &c->at, "employee_id", c->f[C_EMPLOYEE_ID], ENT_CONTRACT,
+			       c->f[C_CONTRACT_ID], "left out with its person, whose row has an error");
 			cdrop[i] = 1;
 		} else if (!strmap_get(persons, c->f[C_EMPLOYEE_ID], &pi)) {
-			problems_add(ps, PROBLEM_ERROR, c->at.file, c->at.line, wid, c->f[C_EMPLOYEE_ID], ENT_CONTRACT,
-				     c->f[C_CONTRACT_ID], "a contract for a person that is not in %s", cfg->persons);
+			report(ps, PROBLEM_ERROR, s, cfg, &c->at, "employee_id", c->f[C_EMPLOYEE_ID], ENT_CONTRACT,
+			       c->f[C_CONTRACT_ID], "a contract for a person that is not in %s", cfg->persons);
 			cdrop[i] = 1;
 		}
 	}
@@ -107,21 +125,17 @@ static void
 check_assignments(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps, struct strmap *skipped,
 		  char *adrop, struct strmap *persons)
 {
-	char wid[512];
-
 	for (size_t i = 0; i < s->nassignments; i++) {
 		struct assignment *a = &s->assignments[i];
 		size_t pi;
 
-		where_col(wid, sizeof(wid), s, &a->at, cfg, "employee_id");
 		if (strmap_get(skipped, a->f[A_EMPLOYEE_ID], &pi)) {
-			problems_add(ps, PROBLEM_ERROR, a->at.file, a->at.line, wid, a->f[A_EMPLOYEE_ID],
-				     ENT_ASSIGNMENT, NULL, "left out with its person, whose row has an error");
+			report(ps, PROBLEM_ERROR, s, cfg, &a->at, "employee_id", a->f[A_EMPLOYEE_ID], ENT_ASSIGNMENT,
+			       NULL, "left out with its person, whose row has an error");
 			adrop[i] = 1;
 		} else if (!strmap_get(persons, a->f[A_EMPLOYEE_ID], &pi)) {
-			problems_add(ps, PROBLEM_ERROR, a->at.file, a->at.line, wid, a->f[A_EMPLOYEE_ID],
-				     ENT_ASSIGNMENT, NULL, "an assignment for a person that is not in %s",
-				     cfg->persons);
+			report(ps, PROBLEM_ERROR, s, cfg, &a->at, "employee_id", a->f[A_EMPLOYEE_ID], ENT_ASSIGNMENT,
+			       NULL, "an assignment for a person that is not in %s", cfg->persons);
 			adrop[i] = 1;
 		}
 	}
@@ -141,7 +155,7 @@ check_assignments(const struct source_cfg *cfg, struct snapshot *s, struct probl
 static size_t
 check_duplicate_assignments(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps)
 {
-	char where[512], first_where[256];
+	char first_where[256];
 	char *drop;
 	size_t before = s->nassignments;
 
@@ -152,11 +166,10 @@ check_duplicate_assignments(const struct source_cfg *cfg, struct snapshot *s, st
 
 		if (assignment_cmp(a, b))
 			continue;
-		where_col(where, sizeof(where), s, &a->at, cfg, "kind");
 		first_at(first_where, sizeof(first_where), &b->at);
-		problems_add(ps, PROBLEM_ERROR, a->at.file, a->at.line, where, a->f[A_KIND], ENT_ASSIGNMENT, NULL,
-			     "the same assignment (%s \"%s\" from %s) is also %s", a->f[A_KIND], a->f[A_VALUE],
-			     *a->f[A_START_DATE] ? a->f[A_START_DATE] : "the start", first_where);
+		report(ps, PROBLEM_ERROR, s, cfg, &a->at, "kind", a->f[A_KIND], ENT_ASSIGNMENT, NULL,
+		       "the same assignment (%s \"%s\" from %s) is also %s", a->f[A_KIND], a->f[A_VALUE],
+		       *a->f[A_START_DATE] ? a->f[A_START_DATE] : "the start", first_where);
 		drop[i] = 1;
 	}
 	COMPACT(s->assignments, s->nassignments, drop);
@@ -189,10 +202,9 @@ check_managers(const struct source_cfg *cfg, struct snapshot *s, struct problems
 		const struct person *p = &s->persons[i];
 		size_t mi;
 
-		where_col(wp, sizeof(wp), s, &p->at, cfg, "manager_id");
 		if (*p->f[P_MANAGER_ID] && !snapshot_person_find(s, p->f[P_MANAGER_ID], &mi))
-			problems_add(ps, PROBLEM_WARNING, p->at.file, p->at.line, wp, p->f[P_MANAGER_ID], ENT_PERSON,
-				     p->f[P_EMPLOYEE_ID], "the manager is not a known person");
+			report(ps, PROBLEM_WARNING, s, cfg, &p->at, "manager_id", p->f[P_MANAGER_ID], ENT_PERSON,
+			       p->f[P_EMPLOYEE_ID], "the manager is not a known person");
 	}
 	for (size_t i = 0; i < s->ncontracts; i++) {
 		const struct contract *c = &s->contracts[i];
@@ -200,10 +212,9 @@ check_managers(const struct source_cfg *cfg, struct snapshot *s, struct problems
 
 		if (!*c->f[C_MANAGER_ID])
 			continue;
-		where_col(wp, sizeof(wp), s, &c->at, cfg, "manager_id");
 		if (!snapshot_person_find(s, c->f[C_MANAGER_ID], &mi))
-			problems_add(ps, PROBLEM_WARNING, c->at.file, c->at.line, wp, c->f[C_MANAGER_ID], ENT_CONTRACT,
-				     c->f[C_CONTRACT_ID], "the manager is not a known person");
+			report(ps, PROBLEM_WARNING, s, cfg, &c->at, "manager_id", c->f[C_MANAGER_ID], ENT_CONTRACT,
+			       c->f[C_CONTRACT_ID], "the manager is not a known person");
 	}
 	/*
 	 * Cycles: follow each chain of managers, marking persons on the current
@@ -251,22 +262,18 @@ check_managers(const struct source_cfg *cfg, struct snapshot *s, struct problems
 static void
 check_conventions(const struct source_cfg *cfg, struct snapshot *s, struct problems *ps)
 {
-	char where[512];
-
 	for (size_t i = 0; i < s->npersons; i++) {
 		const struct person *p = &s->persons[i];
 		const char *c = p->f[P_NAME_CONVENTION];
 
 		if (!*c)
 			continue;
-		where_col(where, sizeof(where), s, &p->at, cfg, "name_convention");
 		if (*c && strcmp(c, "B") && strcmp(c, "P") && strcmp(c, "BP") && strcmp(c, "PB"))
-			problems_add(ps, PROBLEM_WARNING, p->at.file, p->at.line, where, c, ENT_PERSON,
-				     p->f[P_EMPLOYEE_ID], "not a name convention (expected B, P, BP or PB); B is used");
+			report(ps, PROBLEM_WARNING, s, cfg, &p->at, "name_convention", c, ENT_PERSON,
+			       p->f[P_EMPLOYEE_ID], "not a name convention (expected B, P, BP or PB); B is used");
 		else if (*c && strcmp(c, "B") && !*p->f[P_PARTNER_NAME])
-			problems_add(ps, PROBLEM_WARNING, p->at.file, p->at.line, where, c, ENT_PERSON,
-				     p->f[P_EMPLOYEE_ID],
-				     "the convention uses a partner name, but it is empty; B is used");
+			report(ps, PROBLEM_WARNING, s, cfg, &p->at, "name_convention", c, ENT_PERSON,
+			       p->f[P_EMPLOYEE_ID], "the convention uses a partner name, but it is empty; B is used");
 	}
 }
 

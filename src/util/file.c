@@ -16,6 +16,7 @@ file_read(const char *path, size_t max, size_t *len, struct err *e)
 {
 	struct buf b = BUF_INIT;
 	char chunk[65536];
+	struct stat st;
 	FILE *f;
 	size_t n;
 
@@ -23,6 +24,16 @@ file_read(const char *path, size_t max, size_t *len, struct err *e)
 	if (!f) {
 		err_set(e, ERR_INVALID, "%s: cannot open: %s", path, strerror(errno));
 		return NULL;
+	}
+	/* A regular file is read in one go into a buffer of its size; a pipe grows as it comes. */
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		if ((size_t)st.st_size > max) {
+			err_set(e, ERR_INVALID, "%s: file is larger than the limit of %zu bytes", path, max);
+			goto fail;
+		}
+		XGROW(b.s, b.cap, (size_t)st.st_size + 1);
+		b.len = fread(b.s, 1, (size_t)st.st_size, f);
+		b.s[b.len] = '\0';
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (b.len + n > max) {
