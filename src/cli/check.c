@@ -51,8 +51,9 @@ cmd_check(struct cli *cli, int argc, char **argv)
 			return code == EXIT_FAILED ? EXIT_USAGE : code;
 		}
 	}
-	printf("%s: ok (%zu source%s, vault %s)\n", cli->config_path, cfg.nsources, cfg.nsources == 1 ? "" : "s",
-	       cfg.vault);
+	printf("%s: ok (%zu source%s, %zu target%s, %zu rule%s, vault %s)\n", cli->config_path, cfg.nsources,
+	       cfg.nsources == 1 ? "" : "s", cfg.ntargets, cfg.ntargets == 1 ? "" : "s", cfg.nrules,
+	       cfg.nrules == 1 ? "" : "s", cfg.vault);
 	config_release(&cfg);
 	return EXIT_OK;
 }

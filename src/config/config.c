@@ -559,12 +559,462 @@ parse_sources(struct walk *w, struct fy_node *kn, struct fy_node *n, struct conf
 	return 0;
 }
 
+/* A scalar the rules stage compiles, with its position for carets. */
+static int
+get_text(struct walk *w, struct fy_node *n, const char *key, struct cfg_text *t)
+{
+	struct fy_token *tok;
+	const struct fy_mark *sm, *em;
+	enum fy_node_style style;
+	int quoted;
+
+	if (get_str(w, n, key, &t->text) < 0)
+		return -1;
+	tok = fy_node_get_scalar_token(n);
+	sm = tok ? fy_token_start_mark(tok) : NULL;
+	em = tok ? fy_token_end_mark(tok) : NULL;
+	style = fy_node_get_style(n);
+	quoted = style == FYNS_SINGLE_QUOTED || style == FYNS_DOUBLE_QUOTED;
+	t->pos = node_pos(n);
+	if (quoted && t->pos.line)
+		t->pos.col++;
+	/* Offsets map onto columns only when the value is the source text itself, on one line. */
+	t->exact = sm && em && sm->line == em->line && !strstr(t->text, "${") &&
+		   (size_t)(em->input_pos - sm->input_pos) == strlen(t->text) + (quoted ? 2 : 0);
+	return 0;
+}
+
+static int
+get_bool(struct walk *w, struct fy_node *n, const char *key, int *out)
+{
+	char *v;
+	int ret = 0;
+
+	if (get_str(w, n, key, &v) < 0)
+		return -1;
+	if (!strcmp(v, "true"))
+		*out = 1;
+	else if (!strcmp(v, "false"))
+		*out = 0;
+	else
+		ret = node_err(w, n, "%s: \"%s\" is not a boolean (expected true or false)", key, v);
+	free(v);
+	return ret;
+}
+
+static int
+get_long(struct walk *w, struct fy_node *n, const char *key, long min, long max, long *out)
+{
+	char *v, *end;
+	long x;
+	int ret = 0;
+
+	if (get_str(w, n, key, &v) < 0)
+		return -1;
+	errno = 0;
+	x = strtol(v, &end, 10);
+	if (end == v || *end || errno || x < min || x > max)
+		ret = node_err(w, n, "%s: \"%s\" is not a whole number from %ld to %ld", key, v, min, max);
+	else
+		*out = x;
+	free(v);
+	return ret;
+}
+
+/* Checks that n is a mapping whose keys are all in allowed; what names the mapping in messages. */
+static int
+check_keys(struct walk *w, struct fy_node *n, const char *what, const char *const *allowed, size_t nallowed)
+{
+	struct fy_node_pair *p;
+	void *it = NULL;
+
+	if (fy_node_get_type(n) != FYNT_MAPPING)
+		return node_err(w, n, "%s: expected a mapping, found %s", what, node_kind(n));
+	while ((p = fy_node_mapping_iterate(n, &it))) {
+		struct fy_node *kn = fy_node_pair_key(p);
+		const char *k = fy_node_get_scalar0(kn);
+
+		if (!k || key_index(k, allowed, nallowed) < 0)
+			return unknown_key(w, kn, what, k ? k : "?", allowed, nallowed);
+	}
+	return 0;
+}
+
+static struct fy_node *
+map_get(struct fy_node *n, const char *key)
+{
+	return fy_node_mapping_lookup_by_string(n, key, FY_NT);
+}
+
+static const char *const connectors[] = { "csv", "ldap", "ad", "scim", "exec" };
+
+static int
+parse_attr(struct walk *w, struct fy_node *kn, struct fy_node *vn, struct cfg_target *t)
+{
+	static const char *const keys[] = { "template", "unique",    "iterate", "update",     "send",
+					    "ref",	"attribute", "lua",	"max_length", "check_target" };
+	const size_t nkeys = sizeof(keys) / sizeof(keys[0]);
+	struct cfg_attr *a;
+	struct fy_node *x;
+	const char *name = fy_node_get_scalar0(kn);
+	int forms = 0;
+	char where[300];
+
+	if (!name || !*name)
+		return node_err(w, kn, "attributes: an attribute needs a name");
+	for (size_t i = 0; i < t->nattrs; i++)
+		if (!strcmp(t->attrs[i].name, name))
+			return node_err(w, kn, "attributes: \"%s\" is mapped twice", name);
+	t->attrs = xrealloc(t->attrs, (t->nattrs + 1) * sizeof(*t->attrs));
+	a = &t->attrs[t->nattrs++];
+	memset(a, 0, sizeof(*a));
+	a->name = xstrdup(name);
+	a->pos = node_pos(kn);
+	a->update = 1;
+	a->send = 1;
+	snprintf(where, sizeof(where), "attribute \"%s\"", name);
+	if (fy_node_get_type(vn) == FYNT_SCALAR) {
+		a->kind = ATTR_TEMPLATE;
+		return get_text(w, vn, name, &a->template);
+	}
+	if (check_keys(w, vn, where, keys, nkeys) < 0)
+		return -1;
+	if ((x = map_get(vn, "template"))) {
+		forms++;
+		a->kind = ATTR_TEMPLATE;
+		if (get_text(w, x, "template", &a->template) < 0)
+			return -1;
+	}
+	if ((x = map_get(vn, "unique"))) {
+		struct fy_node *item;
+		void *it = NULL;
+
+		forms++;
+		a->kind = ATTR_UNIQUE;
+		if (fy_node_get_type(x) != FYNT_SEQUENCE)
+			return node_err(w, x, "%s: unique: expected a list of candidate templates, found %s", where,
+					node_kind(x));
+		while ((item = fy_node_sequence_iterate(x, &it))) {
+			a->unique = xrealloc(a->unique, (a->nunique + 1) * sizeof(*a->unique));
+			memset(&a->unique[a->nunique], 0, sizeof(*a->unique));
+			if (get_text(w, item, "unique", &a->unique[a->nunique++]) < 0)
+				return -1;
+		}
+		if (!a->nunique)
+			return node_err(w, x, "%s: unique: the list is empty (expected at least one candidate)", where);
+	}
+	if ((x = map_get(vn, "ref"))) {
+		forms++;
+		a->kind = ATTR_REF;
+		if (get_str(w, x, "ref", &a->ref) < 0)
+			return -1;
+		x = map_get(vn, "attribute");
+		if (!x)
+			return node_err(w, vn,
+					"%s: ref needs attribute: (which attribute of the other person's account)",
+					where);
+		if (get_str(w, x, "attribute", &a->ref_attribute) < 0)
+			return -1;
+	} else if (map_get(vn, "attribute")) {
+		return node_err(w, map_get(vn, "attribute"), "%s: attribute: only goes with ref:", where);
+	}
+	if ((x = map_get(vn, "lua"))) {
+		forms++;
+		a->kind = ATTR_LUA;
+		if (get_text(w, x, "lua", &a->lua) < 0)
+			return -1;
+	}
+	if (forms != 1)
+		return node_err(w, vn, "%s: expected exactly one of template, unique, ref or lua, found %d", where,
+				forms);
+	if ((x = map_get(vn, "iterate"))) {
+		if (a->kind != ATTR_UNIQUE)
+			return node_err(w, x, "%s: iterate: only goes with unique:", where);
+		if (get_text(w, x, "iterate", &a->iterate) < 0)
+			return -1;
+	}
+	if ((x = map_get(vn, "max_length")) &&
+	    (a->kind != ATTR_UNIQUE ? node_err(w, x, "%s: max_length: only goes with unique:", where)
+				    : get_long(w, x, "max_length", 1, 65536, &a->max_length)) < 0)
+		return -1;
+	if ((x = map_get(vn, "check_target")) &&
+	    (a->kind != ATTR_UNIQUE ? node_err(w, x, "%s: check_target: only goes with unique:", where)
+				    : get_bool(w, x, "check_target", &a->check_target)) < 0)
+		return -1;
+	if ((x = map_get(vn, "update")) && get_bool(w, x, "update", &a->update) < 0)
+		return -1;
+	if ((x = map_get(vn, "send")) && get_bool(w, x, "send", &a->send) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+parse_target(struct walk *w, struct fy_node *n, struct config *cfg, struct cfg_target *t, size_t idx)
+{
+	static const char *const keys[] = { "name", "connector", "correlate", "lifecycle", "attributes", "guard" };
+	static const char *const ckeys[] = { "attribute", "field" };
+	static const char *const lkeys[] = { "create_before", "enable_before", "disable_after", "delete_after",
+					     "bridge_gap" };
+	static const char *const gkeys[] = { "max_disable", "max_delete", "max_revoke" };
+	const size_t nkeys = sizeof(keys) / sizeof(keys[0]);
+	struct fy_node *x, *kn2;
+	char where[64];
+
+	snprintf(where, sizeof(where), "targets[%zu]", idx);
+	memset(t, 0, sizeof(*t));
+	t->pos = node_pos(n);
+	t->lifecycle.create_before = 14;
+	t->lifecycle.enable_before = 0;
+	t->lifecycle.disable_after = 0;
+	t->lifecycle.delete_after = 90;
+	t->lifecycle.bridge_gap = 7;
+	t->max_disable = (struct cfg_limit){ 10, 1, { 0, 0 } };
+	t->max_delete = (struct cfg_limit){ 10, 1, { 0, 0 } };
+	t->max_revoke = (struct cfg_limit){ 20, 1, { 0, 0 } };
+	if (check_keys(w, n, "a target", keys, nkeys) < 0)
+		return -1;
+	if (!(x = map_get(n, "name")))
+		return node_err(w, n, "%s: missing key \"name\" (expected a short name such as directory)", where);
+	if (get_str(w, x, "name", &t->name) < 0)
+		return -1;
+	if (!*t->name || strchr(t->name, ' ') || strchr(t->name, '/'))
+		return node_err(w, x,
+				"name: \"%s\" is not a usable target name (expected a short word such as directory)",
+				t->name);
+	for (size_t i = 0; i < idx; i++)
+		if (!strcmp(cfg->targets[i].name, t->name))
+			return node_err(
+				w, x,
+				"targets: the name \"%s\" is used twice (expected each target to have its own name)",
+				t->name);
+	if (!(x = map_get(n, "connector")))
+		return node_err(w, n,
+				"target \"%s\": missing key \"connector\" (expected one of csv, ldap, ad, scim, exec)",
+				t->name);
+	if (get_str(w, x, "connector", &t->connector) < 0)
+		return -1;
+	if (key_index(t->connector, connectors, sizeof(connectors) / sizeof(connectors[0])) < 0) {
+		const char *near = text_suggest(t->connector, connectors, sizeof(connectors) / sizeof(connectors[0]));
+
+		return node_err(
+			w, x, "connector: \"%s\" is not a connector (%s%s%sexpected one of csv, ldap, ad, scim, exec)",
+			t->connector, near ? "did you mean \"" : "", near ? near : "", near ? "\"?; " : "");
+	}
+	if ((x = map_get(n, "correlate"))) {
+		if (check_keys(w, x, "correlate", ckeys, 2) < 0)
+			return -1;
+		if (!(kn2 = map_get(x, "attribute")) ||
+		    get_str(w, kn2, "correlate.attribute", &t->correlate_attribute) < 0)
+			return kn2 ? -1
+				   : node_err(
+					     w, x,
+					     "correlate: missing key \"attribute\" (the target's attribute that holds the key)");
+		if (!(kn2 = map_get(x, "field")) || get_str(w, kn2, "correlate.field", &t->correlate_field) < 0)
+			return kn2 ? -1
+				   : node_err(
+					     w, x,
+					     "correlate: missing key \"field\" (the person's field it holds, such as employee_id)");
+	}
+	if ((x = map_get(n, "lifecycle"))) {
+		long *slots[5] = { &t->lifecycle.create_before, &t->lifecycle.enable_before,
+				   &t->lifecycle.disable_after, &t->lifecycle.delete_after, &t->lifecycle.bridge_gap };
+
+		if (check_keys(w, x, "lifecycle", lkeys, 5) < 0)
+			return -1;
+		for (int i = 0; i < 5; i++) {
+			char key[64];
+
+			snprintf(key, sizeof(key), "lifecycle.%s", lkeys[i]);
+			if ((kn2 = map_get(x, lkeys[i])) && get_long(w, kn2, key, 0, 36500, slots[i]) < 0)
+				return -1;
+		}
+	}
+	if ((x = map_get(n, "guard"))) {
+		struct cfg_limit *slots[3] = { &t->max_disable, &t->max_delete, &t->max_revoke };
+
+		if (check_keys(w, x, "guard", gkeys, 3) < 0)
+			return -1;
+		for (int i = 0; i < 3; i++) {
+			char key[64];
+
+			snprintf(key, sizeof(key), "guard.%s", gkeys[i]);
+			if ((kn2 = map_get(x, gkeys[i])) && parse_limit(w, kn2, key, slots[i]) < 0)
+				return -1;
+		}
+	}
+	if ((x = map_get(n, "attributes"))) {
+		struct fy_node_pair *p;
+		void *it = NULL;
+
+		if (fy_node_get_type(x) != FYNT_MAPPING)
+			return node_err(w, x, "attributes: expected a mapping of attribute to value, found %s",
+					node_kind(x));
+		while ((p = fy_node_mapping_iterate(x, &it)))
+			if (parse_attr(w, fy_node_pair_key(p), fy_node_pair_value(p), t) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+static int
+parse_targets(struct walk *w, struct fy_node *kn, struct fy_node *n, struct config *cfg)
+{
+	struct fy_node *item;
+	void *it = NULL;
+
+	if (fy_node_get_type(n) != FYNT_SEQUENCE)
+		return node_err(w, n, "targets: expected a list of targets, found %s", node_kind(n));
+	(void)kn;
+	while ((item = fy_node_sequence_iterate(n, &it))) {
+		cfg->targets = xrealloc(cfg->targets, (cfg->ntargets + 1) * sizeof(*cfg->targets));
+		cfg->ntargets++;
+		if (parse_target(w, item, cfg, &cfg->targets[cfg->ntargets - 1], cfg->ntargets - 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_grant(struct walk *w, struct fy_node *n, const struct config *cfg, struct cfg_rule *r)
+{
+	static const char *const keys[] = { "target", "account", "group" };
+	struct cfg_grant *g;
+	struct fy_node *x;
+
+	if (check_keys(w, n, "a grant", keys, 3) < 0)
+		return -1;
+	r->grants = xrealloc(r->grants, (r->ngrants + 1) * sizeof(*r->grants));
+	g = &r->grants[r->ngrants++];
+	memset(g, 0, sizeof(*g));
+	g->pos = node_pos(n);
+	if (!(x = map_get(n, "target")))
+		return node_err(w, n, "rule \"%s\": a grant needs target: (the target it grants on)", r->name);
+	if (get_str(w, x, "target", &g->target) < 0)
+		return -1;
+	if (!config_target(cfg, g->target)) {
+		const char *names[64];
+		size_t nn = 0;
+		const char *near;
+
+		for (size_t i = 0; i < cfg->ntargets && nn < 64; i++)
+			names[nn++] = cfg->targets[i].name;
+		near = text_suggest(g->target, names, nn);
+		return node_err(w, x, "rule \"%s\": target \"%s\" is not defined under targets:%s%s%s", r->name,
+				g->target, near ? " (did you mean \"" : "", near ? near : "", near ? "\"?)" : "");
+	}
+	if ((x = map_get(n, "account")) && get_bool(w, x, "account", &g->account) < 0)
+		return -1;
+	if ((x = map_get(n, "group")) && get_text(w, x, "group", &g->group) < 0)
+		return -1;
+	if (g->account == !!g->group.text)
+		return node_err(w, n, "rule \"%s\": a grant gives either account: true or a group:, not %s", r->name,
+				g->account ? "both" : "neither");
+	return 0;
+}
+
+static int
+parse_rule(struct walk *w, struct fy_node *n, struct config *cfg, struct cfg_rule *r, size_t idx)
+{
+	static const char *const keys[] = { "name", "when", "for", "grant", "delegable", "inherit" };
+	const size_t nkeys = sizeof(keys) / sizeof(keys[0]);
+	struct fy_node *x, *item;
+	void *it = NULL;
+	char where[64];
+
+	snprintf(where, sizeof(where), "rules[%zu]", idx);
+	memset(r, 0, sizeof(*r));
+	r->pos = node_pos(n);
+	if (check_keys(w, n, "a rule", keys, nkeys) < 0)
+		return -1;
+	if (!(x = map_get(n, "name")))
+		return node_err(w, n, "%s: missing key \"name\" (expected a name that says what the rule is for)",
+				where);
+	if (get_str(w, x, "name", &r->name) < 0)
+		return -1;
+	if (!*r->name)
+		return node_err(w, x, "%s: the name is empty", where);
+	for (size_t i = 0; i < idx; i++)
+		if (!strcmp(cfg->rules[i].name, r->name))
+			return node_err(
+				w, x, "rules: the name \"%s\" is used twice (expected each rule to have its own name)",
+				r->name);
+	if ((x = map_get(n, "when")) && get_text(w, x, "when", &r->when) < 0)
+		return -1;
+	if ((x = map_get(n, "for"))) {
+		char *v;
+
+		if (get_str(w, x, "for", &v) < 0)
+			return -1;
+		if (strncmp(v, "assignment ", 11) || !v[11] || strchr(v + 11, ' ')) {
+			node_err(
+				w, x,
+				"for: \"%s\" is not a kind of record (expected \"assignment KIND\", such as assignment project)",
+				v);
+			free(v);
+			return -1;
+		}
+		r->for_kind = xstrdup(v + 11);
+		free(v);
+	}
+	if ((x = map_get(n, "delegable")) && get_bool(w, x, "delegable", &r->delegable) < 0)
+		return -1;
+	if ((x = map_get(n, "inherit"))) {
+		char *v;
+
+		if (get_str(w, x, "inherit", &v) < 0)
+			return -1;
+		if (strcmp(v, "delegable")) {
+			node_err(w, x, "inherit: \"%s\" is not something to inherit (expected delegable)", v);
+			free(v);
+			return -1;
+		}
+		free(v);
+		r->inherit_delegable = 1;
+		if (!r->for_kind)
+			return node_err(
+				w, x,
+				"rule \"%s\": inherit: needs for: assignment KIND (whose value is the employee_id of the person replaced)",
+				r->name);
+	}
+	if ((x = map_get(n, "grant"))) {
+		if (fy_node_get_type(x) != FYNT_SEQUENCE)
+			return node_err(
+				w, x,
+				"rule \"%s\": grant: expected a list such as [{target: directory, account: true}], found %s",
+				r->name, node_kind(x));
+		while ((item = fy_node_sequence_iterate(x, &it)))
+			if (parse_grant(w, item, cfg, r) < 0)
+				return -1;
+	}
+	if (!r->ngrants && !r->inherit_delegable)
+		return node_err(w, n, "rule \"%s\": grants nothing (expected grant: or inherit:)", r->name);
+	return 0;
+}
+
+static int
+parse_rules(struct walk *w, struct fy_node *n, struct config *cfg)
+{
+	struct fy_node *item;
+	void *it = NULL;
+
+	if (fy_node_get_type(n) != FYNT_SEQUENCE)
+		return node_err(w, n, "rules: expected a list of rules, found %s", node_kind(n));
+	while ((item = fy_node_sequence_iterate(n, &it))) {
+		cfg->rules = xrealloc(cfg->rules, (cfg->nrules + 1) * sizeof(*cfg->rules));
+		cfg->nrules++;
+		if (parse_rule(w, item, cfg, &cfg->rules[cfg->nrules - 1], cfg->nrules - 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 parse_root(struct walk *w, struct fy_node *root, struct config *cfg)
 {
-	static const char *const keys[] = { "vault", "timezone", "sources" };
+	static const char *const keys[] = { "vault", "timezone", "sources", "targets", "rules" };
 	const size_t nkeys = sizeof(keys) / sizeof(keys[0]);
 	struct fy_node_pair *p;
+	struct fy_node *rules_node = NULL, *targets_node = NULL, *targets_key = NULL;
 	void *it = NULL;
 	int have_sources = 0;
 
@@ -599,8 +1049,18 @@ parse_root(struct walk *w, struct fy_node *root, struct config *cfg)
 			have_sources = 1;
 			if (parse_sources(w, kn, vn, cfg) < 0)
 				return -1;
+		} else if (!strcmp(k, "targets")) {
+			targets_node = vn;
+			targets_key = kn;
+		} else if (!strcmp(k, "rules")) {
+			rules_node = vn;
 		}
 	}
+	/* Rules name targets: read the targets first, wherever they stand in the file. */
+	if (targets_node && parse_targets(w, targets_key, targets_node, cfg) < 0)
+		return -1;
+	if (rules_node && parse_rules(w, rules_node, cfg) < 0)
+		return -1;
 	if (!have_sources)
 		return err_set(w->e, ERR_CONFIG,
 			       "%s: missing key \"sources\" (expected a list with at least one source)", w->file);
@@ -745,6 +1205,42 @@ config_release(struct config *cfg)
 		free(s->extras);
 	}
 	free(cfg->sources);
+	for (size_t i = 0; i < cfg->ntargets; i++) {
+		struct cfg_target *t = &cfg->targets[i];
+
+		free(t->name);
+		free(t->connector);
+		free(t->correlate_attribute);
+		free(t->correlate_field);
+		for (size_t j = 0; j < t->nattrs; j++) {
+			struct cfg_attr *a = &t->attrs[j];
+
+			free(a->name);
+			free(a->template.text);
+			for (size_t k = 0; k < a->nunique; k++)
+				free(a->unique[k].text);
+			free(a->unique);
+			free(a->iterate.text);
+			free(a->ref);
+			free(a->ref_attribute);
+			free(a->lua.text);
+		}
+		free(t->attrs);
+	}
+	free(cfg->targets);
+	for (size_t i = 0; i < cfg->nrules; i++) {
+		struct cfg_rule *r = &cfg->rules[i];
+
+		free(r->name);
+		free(r->when.text);
+		free(r->for_kind);
+		for (size_t j = 0; j < r->ngrants; j++) {
+			free(r->grants[j].target);
+			free(r->grants[j].group.text);
+		}
+		free(r->grants);
+	}
+	free(cfg->rules);
 	free(cfg->file);
 	free(cfg->dir);
 	free(cfg->vault);
@@ -793,4 +1289,44 @@ source_encoding_name(enum source_encoding enc)
 	case ENC_ISO_8859_1: return "iso-8859-1";
 	default: return "utf-8";
 	}
+}
+
+const struct cfg_target *
+config_target(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->ntargets; i++)
+		if (cfg->targets[i].name && !strcmp(cfg->targets[i].name, name))
+			return &cfg->targets[i];
+	return NULL;
+}
+
+void
+config_caret(const struct config *cfg, const struct cfg_text *t, size_t offset, struct buf *out)
+{
+	struct err e;
+	size_t len;
+	char *text = file_read(cfg->file, CONFIG_FILE_MAX, &len, &e);
+	const char *line, *end;
+	int n = 1;
+
+	if (!text || !t->pos.line)
+		goto out;
+	for (line = text; *line && n < t->pos.line; line++)
+		if (*line == '\n')
+			n++;
+	if (n != t->pos.line)
+		goto out;
+	end = strchr(line, '\n');
+	if (!end)
+		end = line + strlen(line);
+	buf_addf(out, "\n    %.*s", (int)(end - line), line);
+	if (t->exact) {
+		buf_adds(out, "\n    ");
+		/* Tabs stay tabs, so the caret lines up under what the line shows. */
+		for (long c = 1; c < t->pos.col + (long)offset && line + c - 1 < end; c++)
+			buf_addch(out, line[c - 1] == '\t' ? '\t' : ' ');
+		buf_addch(out, '^');
+	}
+out:
+	free(text);
 }

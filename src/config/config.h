@@ -60,6 +60,77 @@ struct source_cfg {
 	struct cfg_pos pos;
 };
 
+/*
+ * A text the rules stage compiles (a condition or a template), with where
+ * its first character stands, so that an error at byte offset N can point a
+ * caret at the spot.
+ */
+struct cfg_text {
+	char *text;	    /* NULL when absent */
+	struct cfg_pos pos; /* of the first character of the value itself */
+	int exact;	    /* 1: a one-line scalar without escapes, so offset N is column pos.col + N */
+};
+
+enum attr_kind { ATTR_TEMPLATE, ATTR_UNIQUE, ATTR_REF, ATTR_LUA };
+
+/* One mapped attribute of a target's accounts. */
+struct cfg_attr {
+	char *name;
+	enum attr_kind kind;
+	struct cfg_text template; /* ATTR_TEMPLATE */
+	struct cfg_text *unique;  /* ATTR_UNIQUE: the candidates, in order */
+	size_t nunique;
+	struct cfg_text iterate; /* ATTR_UNIQUE: with {n}; text NULL when absent */
+	char *ref;		 /* ATTR_REF: the field holding the other person's employee_id ("manager") */
+	char *ref_attribute;	 /* ATTR_REF: the attribute of that person's account on this target */
+	struct cfg_text lua;	 /* ATTR_LUA: the chunk */
+	int update;		 /* 1 (default): kept in step; 0: set at create, never changed */
+	int send;		 /* 1 (default); 0: computed and stored, never sent to the target */
+	long max_length;	 /* unique values are shortened to this before iterating; 0: no limit */
+	int check_target;	 /* unique values also checked against the target itself */
+	struct cfg_pos pos;
+};
+
+/* Days, relative to the account window (see docs/rules.md). */
+struct cfg_lifecycle {
+	long create_before;
+	long enable_before;
+	long disable_after;
+	long delete_after;
+	long bridge_gap;
+};
+
+struct cfg_target {
+	char *name;
+	char *connector;
+	char *correlate_attribute;
+	char *correlate_field;
+	struct cfg_lifecycle lifecycle;
+	struct cfg_attr *attrs;
+	size_t nattrs;
+	struct cfg_limit max_disable, max_delete, max_revoke;
+	struct cfg_pos pos;
+};
+
+/* What a rule grants on a target: an account, or a permission (a group). */
+struct cfg_grant {
+	char *target;
+	int account;	       /* 1: the account itself */
+	struct cfg_text group; /* a template naming the group; text NULL for an account */
+	struct cfg_pos pos;
+};
+
+struct cfg_rule {
+	char *name;
+	struct cfg_text when; /* text NULL: always */
+	char *for_kind;	      /* NULL: once per contract; else once per assignment of this kind */
+	struct cfg_grant *grants;
+	size_t ngrants;
+	int delegable;	       /* a temporary replacement may inherit these grants */
+	int inherit_delegable; /* inherit: delegable — gets the replaced person's delegable grants */
+	struct cfg_pos pos;
+};
+
 struct config {
 	char *file;	  /* the path it was read from */
 	char *dir;	  /* its folder: relative paths are relative to it */
@@ -68,6 +139,10 @@ struct config {
 	char *timezone;	  /* NULL: the system's */
 	struct source_cfg *sources;
 	size_t nsources;
+	struct cfg_target *targets;
+	size_t ntargets;
+	struct cfg_rule *rules;
+	size_t nrules;
 };
 
 /*
@@ -89,5 +164,17 @@ long cfg_limit_of(const struct cfg_limit *l, long total);
 void cfg_limit_format(const struct cfg_limit *l, char *out, size_t outlen);
 
 const char *source_encoding_name(enum source_encoding enc);
+
+/* The target named name, or NULL. */
+const struct cfg_target *config_target(const struct config *cfg, const char *name);
+
+/*
+ * The line of the configuration file where pos stands, and under it a caret
+ * at column pos.col + offset (when exact), for messages about conditions and
+ * templates. Appends "\n    <line>\n    <spaces>^" to out; nothing when the
+ * line cannot be read.
+ */
+struct buf;
+void config_caret(const struct config *cfg, const struct cfg_text *t, size_t offset, struct buf *out);
 
 #endif
