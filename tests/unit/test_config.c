@@ -550,10 +550,9 @@ unknown_top_level_key_without_a_near_one_lists_the_allowed(void **state)
 	struct fixture *fx = *state;
 	const char *msg;
 
-	msg = load_err(fx, MIN_SOURCE "targets: []\n");
-	tl_assert_contains(
-		msg,
-		"roster.yaml:4:1: unknown key \"targets\" in the top level (expected one of: vault, timezone, sources)");
+	msg = load_err(fx, MIN_SOURCE "plugins: []\n");
+	tl_assert_contains(msg, "roster.yaml:4:1: unknown key \"plugins\" in the top level (expected one of: vault, "
+				"timezone, sources, targets, rules)");
 }
 
 static void
