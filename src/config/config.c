@@ -565,22 +565,19 @@ get_text(struct walk *w, struct fy_node *n, const char *key, struct cfg_text *t)
 {
 	struct fy_token *tok;
 	const struct fy_mark *sm, *em;
-	enum fy_node_style style;
-	int quoted;
 
 	if (get_str(w, n, key, &t->text) < 0)
 		return -1;
 	tok = fy_node_get_scalar_token(n);
 	sm = tok ? fy_token_start_mark(tok) : NULL;
 	em = tok ? fy_token_end_mark(tok) : NULL;
-	style = fy_node_get_style(n);
-	quoted = style == FYNS_SINGLE_QUOTED || style == FYNS_DOUBLE_QUOTED;
+	/* libfyaml marks a scalar's value itself: past an opening quote, up to the closing one. */
 	t->pos = node_pos(n);
-	if (quoted && t->pos.line)
-		t->pos.col++;
+	if (sm)
+		t->pos.col = sm->column + 1;
 	/* Offsets map onto columns only when the value is the source text itself, on one line. */
 	t->exact = sm && em && sm->line == em->line && !strstr(t->text, "${") &&
-		   (size_t)(em->input_pos - sm->input_pos) == strlen(t->text) + (quoted ? 2 : 0);
+		   (size_t)(em->input_pos - sm->input_pos) == strlen(t->text);
 	return 0;
 }
 

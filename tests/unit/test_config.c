@@ -1021,6 +1021,72 @@ limit_format_writes_the_value_as_configured(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+static void
+a_target_without_lifecycle_or_guard_gets_the_defaults(void **state)
+{
+	struct fixture *fx = *state;
+	const struct cfg_target *t;
+
+	load_ok(fx, MIN_SOURCE "targets:\n  - name: directory\n    connector: csv\n");
+	t = config_target(&fx->cfg, "directory");
+	assert_non_null(t);
+	assert_int_equal(t->lifecycle.create_before, 14);
+	assert_int_equal(t->lifecycle.enable_before, 0);
+	assert_int_equal(t->lifecycle.disable_after, 0);
+	assert_int_equal(t->lifecycle.delete_after, 90);
+	assert_int_equal(t->lifecycle.bridge_gap, 7);
+	assert_int_equal(t->max_disable.value, 10);
+	assert_true(t->max_disable.percent);
+	assert_int_equal(t->max_revoke.value, 20);
+	assert_null(config_target(&fx->cfg, "elsewhere"));
+}
+
+static void
+attributes_keep_their_form_flags_and_text_positions(void **state)
+{
+	struct fixture *fx = *state;
+	const struct cfg_target *t;
+	const struct cfg_rule *r;
+
+	load_ok(fx, MIN_SOURCE
+		"targets:\n"
+		"  - name: d\n"
+		"    connector: ldap\n"
+		"    attributes:\n"
+		"      cn: \"{display_name}\"\n"
+		"      uid: {unique: [\"{a}\", \"{b}\"], iterate: \"{a}{n}\", update: false, max_length: 20}\n"
+		"      manager: {ref: manager, attribute: dn}\n"
+		"      mail: {template: \"{account.uid}@x\", send: false}\n"
+		"rules:\n"
+		"  - name: r\n"
+		"    when: 'contract.type != \"external\"'\n"
+		"    grant: [{target: d, account: true}, {target: d, group: \"g-{x}\"}]\n");
+	t = config_target(&fx->cfg, "d");
+	assert_int_equal(t->nattrs, 4);
+	assert_int_equal(t->attrs[0].kind, ATTR_TEMPLATE);
+	assert_string_equal(t->attrs[0].template.text, "{display_name}");
+	assert_int_equal(t->attrs[0].template.pos.line, 8);
+	assert_int_equal(t->attrs[0].template.pos.col, 12);
+	assert_true(t->attrs[0].template.exact);
+	assert_int_equal(t->attrs[1].kind, ATTR_UNIQUE);
+	assert_int_equal(t->attrs[1].nunique, 2);
+	assert_string_equal(t->attrs[1].iterate.text, "{a}{n}");
+	assert_false(t->attrs[1].update);
+	assert_int_equal(t->attrs[1].max_length, 20);
+	assert_int_equal(t->attrs[2].kind, ATTR_REF);
+	assert_string_equal(t->attrs[2].ref_attribute, "dn");
+	assert_false(t->attrs[3].send);
+	assert_true(t->attrs[3].update);
+	assert_int_equal(fx->cfg.nrules, 1);
+	r = &fx->cfg.rules[0];
+	assert_string_equal(r->when.text, "contract.type != \"external\"");
+	assert_int_equal(r->when.pos.line, 14);
+	assert_int_equal(r->when.pos.col, 12);
+	assert_int_equal(r->ngrants, 2);
+	assert_true(r->grants[0].account);
+	assert_string_equal(r->grants[1].group.text, "g-{x}");
+}
+
 int
 main(void)
 {
@@ -1081,6 +1147,8 @@ main(void)
 		T(an_empty_file_says_it_is_empty),
 		T(an_empty_file_path_is_an_error),
 		T(an_empty_list_or_mapping_error_still_names_line_and_column),
+		T(a_target_without_lifecycle_or_guard_gets_the_defaults),
+		T(attributes_keep_their_form_flags_and_text_positions),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
