@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "rules/ruleset.h"
 #include "source/source.h"
 #include "util/banned.h"
 
@@ -43,6 +44,17 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	if (cli_load_config(cli, &cfg) < 0)
 		return EXIT_USAGE;
 	err_init(&e);
+	{
+		/* Every condition and template compiles, and names only fields that exist. */
+		struct ruleset *rs = ruleset_compile(&cfg, &e);
+
+		if (!rs) {
+			cli_fail(&e);
+			config_release(&cfg);
+			return EXIT_USAGE;
+		}
+		ruleset_free(rs);
+	}
 	for (size_t i = 0; !config_only && i < cfg.nsources; i++) {
 		if (source_check(&cfg.sources[i], &e) < 0) {
 			int code = cli_fail(&e);

@@ -116,4 +116,52 @@ test_expect_success 'a target guard limit is checked' '
 	test_must_contain err "guard.max_revoke: \"lots\" is not a limit"
 '
 
+# caret SED: applies SED to a copy; check must fail and show the line and a caret.
+caret() {
+	sed "$1" org/roster.yaml >org/bad.yaml &&
+	test_expect_code 2 roster -c org/bad.yaml check --config-only 2>err
+}
+
+test_expect_success 'a condition naming an unknown field: line, column, suggestion and a caret' '
+	caret "s/contract.department.code in \[/contract.departement.code in [/" &&
+	line=$(grep -n "contract.departement.code in" org/bad.yaml | cut -d: -f1) &&
+	test_must_contain err "org/bad.yaml:$line:12: rule \"finance managers\": when: unknown field \"contract.departement.code\" (did you mean \"contract.department.code\"?)" &&
+	sed -n "2p" err >src_line &&
+	sed -n "3p" err >caret_line &&
+	test_must_contain src_line "when: '"'"'contract.departement.code in" &&
+	test "$(cat caret_line)" = "               ^"
+'
+
+test_expect_success 'a condition that does not parse: the operator is pointed at' '
+	caret "s/assignment.value != \"\"/assignment.value = \"\"/" &&
+	test_must_contain err "rule \"project members\": when: unknown operator \"=\" (did you mean \"==\"?)" &&
+	test "$(sed -n 3p err)" = "                                ^"
+'
+
+test_expect_success 'a template with an unknown filter: suggestion and caret' '
+	caret "s/\"{display_name}\"/\"{display_name|lowr}\"/" &&
+	test_must_contain err "target \"directory\": attribute \"displayName\": unknown filter \"lowr\" (did you mean \"lower\"?)" &&
+	test "$(sed -n 3p err)" = "                                      ^"
+'
+
+test_expect_success 'a template naming an attribute the target does not have' '
+	caret "s/{account.uid}@example.org/{account.id}@example.org/" &&
+	test_must_contain err "unknown field \"account.id\" (did you mean \"account.uid\"?)"
+'
+
+test_expect_success 'attributes that refer to each other are a cycle' '
+	caret "s/{account.uid}@example.org/{account.mail}@example.org/" &&
+	test_must_contain err "target \"directory\": attribute \"mail\" refers to itself through {account.…} (a cycle"
+'
+
+test_expect_success '{n} belongs in iterate only' '
+	caret "s/\"{given_name|first:1|ascii|lower}{family_name_full|ascii|alnum|lower}\"\]/\"{given_name}{n}\"]/" &&
+	test_must_contain err "unknown field \"n\""
+'
+
+test_expect_success 'a group template of a per-contract rule cannot read assignments' '
+	caret "s/group: \"dept-{contract.department.code|lower}\"/group: \"dept-{assignment.value}\"/" &&
+	test_must_contain err "rule \"department group\": group: unknown field \"assignment.value\""
+'
+
 test_done

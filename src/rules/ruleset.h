@@ -1,0 +1,61 @@
+/*
+ * The ruleset: every condition and template of the configuration compiled
+ * once (conditions with expr.h, templates with template.h), every field they
+ * name checked, and each target's attributes put in the order their
+ * {account.X} references need. Errors are configuration errors at
+ * file:line:column with the source line and a caret under the spot.
+ */
+#ifndef ROSTER_RULESET_H
+#define ROSTER_RULESET_H
+
+#include <stddef.h>
+
+#include "config/config.h"
+#include "rules/expr.h"
+#include "rules/template.h"
+#include "util/err.h"
+
+struct ruleset_attr {
+	const struct cfg_attr *cfg;
+	struct template *value;	  /* ATTR_TEMPLATE */
+	struct template **unique; /* ATTR_UNIQUE: cfg->nunique candidates */
+	struct template *iterate; /* ATTR_UNIQUE: NULL when not configured */
+};
+
+struct ruleset_target {
+	const struct cfg_target *cfg;
+	struct ruleset_attr *attrs; /* in cfg->attrs order */
+	size_t nattrs;
+	size_t *order; /* indexes into attrs: every attribute after those it refers to */
+};
+
+struct ruleset_grant {
+	const struct cfg_grant *cfg;
+	const struct ruleset_target *target;
+	struct template *group; /* NULL for an account */
+};
+
+struct ruleset_rule {
+	const struct cfg_rule *cfg;
+	struct expr *when; /* NULL: always */
+	struct ruleset_grant *grants;
+	size_t ngrants;
+};
+
+struct ruleset {
+	const struct config *cfg;
+	struct ruleset_target *targets;
+	size_t ntargets;
+	struct ruleset_rule *rules;
+	size_t nrules;
+};
+
+/*
+ * Compiles every condition and template of cfg (which must outlive the
+ * ruleset). Returns the ruleset (free with ruleset_free) or NULL with an
+ * ERR_CONFIG error naming file:line:column, with the source line and a caret.
+ */
+struct ruleset *ruleset_compile(const struct config *cfg, struct err *e);
+void ruleset_free(struct ruleset *rs);
+
+#endif
