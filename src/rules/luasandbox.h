@@ -21,8 +21,8 @@
 #include "util/err.h"
 
 #define LUA_RESULT_MAX (64 * 1024)
-#define LUA_MEMORY_MAX ((size_t)64 << 20)   /* bytes per sandbox */
-#define LUA_INSTRUCTIONS_MAX 1000000        /* per call */
+#define LUA_MEMORY_MAX ((size_t)64 << 20) /* bytes per sandbox */
+#define LUA_INSTRUCTIONS_MAX 1000000	  /* per call */
 
 struct lua_sandbox;
 
