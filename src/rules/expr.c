@@ -171,14 +171,21 @@ number_of(const char *s, double *out)
 
 static int failf(struct parser *p, size_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+int
+expr_error_vset(struct expr_error *err, size_t offset, const char *fmt, va_list ap)
+{
+	err->offset = offset;
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	return -1;
+}
+
 static int
 failf(struct parser *p, size_t off, const char *fmt, ...)
 {
 	va_list ap;
 
-	p->err->offset = off;
 	va_start(ap, fmt);
-	vsnprintf(p->err->msg, sizeof(p->err->msg), fmt, ap);
+	expr_error_vset(p->err, off, fmt, ap);
 	va_end(ap);
 	return -1;
 }

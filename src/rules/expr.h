@@ -58,6 +58,7 @@
 #ifndef ROSTER_EXPR_H
 #define ROSTER_EXPR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct expr;
@@ -67,6 +68,10 @@ struct expr_error {
 	size_t offset; /* 0-based byte offset into the expression text */
 	char msg[512]; /* lowercase, what was found and what was expected */
 };
+
+/* Fills err with offset and a printf-style message; returns -1 (for "return expr_error_vset(…)"). */
+int expr_error_vset(struct expr_error *err, size_t offset, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /*
  * Says whether a path may be used: returns 1 when it is a known field, 0

@@ -464,9 +464,8 @@ fail(struct parser *p, size_t offset, const char *fmt, ...)
 {
 	va_list ap;
 
-	p->err->offset = offset;
 	va_start(ap, fmt);
-	vsnprintf(p->err->msg, sizeof(p->err->msg), fmt, ap);
+	expr_error_vset(p->err, offset, fmt, ap);
 	va_end(ap);
 	return -1;
 }
