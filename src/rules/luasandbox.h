@@ -11,6 +11,34 @@
  * prints it (integers without ".0"), nil as "", a boolean as "true"/"false";
  * a table or function is an error. Results longer than LUA_RESULT_MAX are an
  * error, never cut.
+ *
+ * In detail (luasandbox.c says why):
+ * - A chunk sees assert, error, getmetatable, ipairs, next, pairs, pcall,
+ *   rawequal, rawget, rawlen, select, tonumber, tostring, type, xpcall and
+ *   read-only string (without dump), table, math (without random and
+ *   randomseed) and utf8; not setmetatable, rawset, print, coroutine, _G.
+ *   getmetatable("") is false. xpcall runs its handler after the failed
+ *   call has unwound.
+ * - Nothing lasts from one call to the next: globals a chunk sets are gone
+ *   after the call, every shared table is read-only. Not stable across
+ *   runs, and so not to be put in a result: the order pairs() visits
+ *   string keys in, tostring() of a table or function.
+ * - Fields are strings: "" when empty, nil when get does not know them (not
+ *   an error, so `person.nickname or person.given_name` works); a key that
+ *   is not a string is nil. contract.department and contract.title are
+ *   tables (of department.* and title.*), never nil. The tables cannot be
+ *   written, and pairs() and # see nothing in them.
+ * - A float result keeps Lua's form: 6 / 2 gives "3.0" (6 // 2 gives "3");
+ *   inf and nan are an error. A result holding a NUL byte, or that is not
+ *   valid UTF-8, is an error too.
+ * - The instruction limit counts the VM's instructions and the steps of
+ *   library loops a script steers (pattern matching, table.concat, insert,
+ *   remove, move, unpack, sort, string.rep); after it, even pcall cannot go
+ *   on. A call also stops after 10 seconds, a safety net for instructions
+ *   that each take long (comparing strings of many megabytes). The memory
+ *   limit covers the compiled chunks as well.
+ * - One sandbox is for one thread, and luasandbox_call is not reentrant
+ *   (get must not call it on the same sandbox).
  */
 #ifndef ROSTER_LUASANDBOX_H
 #define ROSTER_LUASANDBOX_H
@@ -35,6 +63,13 @@ void luasandbox_free(struct lua_sandbox *sb);
  * ("target directory, attribute description"). Returns the chunk's index
  * (>= 0), or -1 with e set (ERR_CONFIG, the Lua syntax error with its line
  * within the chunk).
+ *
+ * Chunks are numbered 0, 1, 2 … in the order they compile (a failed compile
+ * takes no number) and live as long as the sandbox. The text is read up to
+ * its NUL; a precompiled (binary) chunk is refused. Lua's own messages name
+ * the chunk by the last word of name: `[string "description"]:3: ...`.
+ * Messages are one line: control characters become spaces and bytes that
+ * are not UTF-8 '?'.
  */
 int luasandbox_compile(struct lua_sandbox *sb, const char *name, const char *chunk, struct err *e);
 
@@ -49,6 +84,14 @@ typedef const char *(*luasandbox_get_fn)(void *ctx, const char *table, const cha
  * (ERR_INVALID): a runtime error (with the chunk's name and the person's
  * label given in who), the instruction or memory limit, a result of the
  * wrong type or too long. The sandbox stays usable after an error.
+ *
+ * The message is "name: who: what" ("name: what" when who is NULL or ""),
+ * what being Lua's message or one of ours: "[string "description"]:2:
+ * instruction limit of 1000000 reached", "memory limit of 64 MiB reached",
+ * "the result is a table; expected …". On error out is left as it was. get
+ * is called only while the call runs, once per field read (NULL get: every
+ * field is nil); its strings are copied at once. An idx that was never
+ * returned by luasandbox_compile is ERR_INTERNAL.
  */
 int luasandbox_call(struct lua_sandbox *sb, int idx, luasandbox_get_fn get, void *get_ctx, const char *who,
 		    struct buf *out, struct err *e);
