@@ -42,7 +42,6 @@ arena_alloc(struct arena *a, size_t n)
 	}
 	p = b->data + b->used;
 	b->used += need;
-	a->used_total += need;
 	return p;
 }
 
@@ -78,9 +77,7 @@ arena_adopt(struct arena *to, struct arena *from)
 	} else {
 		to->head = from->head;
 	}
-	to->used_total += from->used_total;
 	from->head = NULL;
-	from->used_total = 0;
 }
 
 void
@@ -93,5 +90,4 @@ arena_release(struct arena *a)
 		free(b);
 	}
 	a->head = NULL;
-	a->used_total = 0;
 }

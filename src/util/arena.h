@@ -11,12 +11,11 @@ struct arena_block;
 
 struct arena {
 	struct arena_block *head;
-	size_t used_total;
 };
 
 #define ARENA_INIT                                                                                                     \
 	{                                                                                                              \
-		NULL, 0                                                                                                \
+		NULL                                                                                                   \
 	}
 
 /* Memory aligned for any type; lives until arena_release(). */
