@@ -8,7 +8,7 @@
  * sandbox's own); a compile error is ERR_CONFIG and a call error
  * ERR_INVALID, each one line of valid UTF-8 that starts with the chunk's
  * name (and the person's label); a result is valid UTF-8 without NUL, at
- * most LUA_RESULT_MAX bytes, appended after what out held, and a failed
+ * most LUASANDBOX_RESULT_MAX bytes, appended after what out held, and a failed
  * call leaves out as it was; after any error the canary still gives its
  * answer, and Lua's memory is back where it was after compiling.
  */
@@ -24,9 +24,6 @@
 #include "util/banned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* luasandbox.c's seam for tests, not part of the API: bytes held after a full collection. */
-size_t luasandbox_memory_used(struct lua_sandbox *sb);
 
 #define NAME "target fuzz, attribute description"
 #define WHO "person 1001 (\xc3\x89mile de Vries)"
@@ -96,7 +93,7 @@ check_message(const struct err *e, const char *prefix, const char *text)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct lua_sandbox *sb;
+	struct luasandbox *sb;
 	struct buf out = BUF_INIT;
 	struct err e;
 	char *text = malloc(size + 1);
@@ -137,8 +134,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else {
 			if (out.len < 6 || memcmp(out.s, "before", 6))
 				fail("a call did not append", text, NULL);
-			if (out.len - 6 > LUA_RESULT_MAX)
-				fail("a result over LUA_RESULT_MAX", text, NULL);
+			if (out.len - 6 > LUASANDBOX_RESULT_MAX)
+				fail("a result over LUASANDBOX_RESULT_MAX", text, NULL);
 			if (memchr(out.s, '\0', out.len))
 				fail("a result with a NUL", text, NULL);
 			if (text_utf8_check(out.s, out.len, &bad) < 0)

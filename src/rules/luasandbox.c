@@ -23,12 +23,12 @@
  * hash per state) and tostring() of a table or function (an address).
  *
  * Limits. Memory: the allocator counts the bytes Lua holds and refuses to go
- * past LUA_MEMORY_MAX (compiled chunks included); Lua collects garbage
+ * past LUASANDBOX_MEMORY_MAX (compiled chunks included); Lua collects garbage
  * before it gives up, so garbage does not count. Work: a count hook adds
  * the instructions run, and the library functions whose C loops a script
  * steers add their own steps (sandbox_charge): pattern matching (below),
  * table.concat, insert, remove, move, unpack and sort, string.rep. Past
- * LUA_INSTRUCTIONS_MAX the hook fires before every instruction and raises
+ * LUASANDBOX_INSTRUCTIONS_MAX the hook fires before every instruction and raises
  * again, so a pcall in the script cannot swallow the limit. One VM
  * instruction can still cost a long time (comparing two 30 MB strings), so
  * a wall-clock limit of CALL_SECONDS_MAX backs the count; no sane chunk
@@ -76,9 +76,9 @@
 
 enum limit { LIMIT_NONE, LIMIT_STEPS, LIMIT_TIME };
 
-struct lua_sandbox {
+struct luasandbox {
 	lua_State *L;
-	size_t mem; /* bytes Lua holds; never above LUA_MEMORY_MAX */
+	size_t mem; /* bytes Lua holds; never above LUASANDBOX_MEMORY_MAX */
 
 	/* The running call; in_call is 0 between calls. */
 	int in_call;
@@ -99,7 +99,7 @@ struct lua_sandbox {
 static const char key_chunks = 'c'; /* the compiled chunks, chunk i at i + 1 */
 static const char key_envmt = 'e';  /* the metatable of each call's _ENV */
 
-static struct lua_sandbox *
+static struct luasandbox *
 sandbox_of(lua_State *L)
 {
 	void *ud;
@@ -112,13 +112,13 @@ sandbox_of(lua_State *L)
 
 /*
  * Lua's allocator (lua_Alloc): osize is the old size only when ptr is set.
- * Growing past LUA_MEMORY_MAX is refused; shrinking and freeing never are,
+ * Growing past LUASANDBOX_MEMORY_MAX is refused; shrinking and freeing never are,
  * as Lua needs.
  */
 static void *
 sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
-	struct lua_sandbox *sb = ud;
+	struct luasandbox *sb = ud;
 	size_t old = ptr ? osize : 0;
 	void *p;
 
@@ -127,7 +127,7 @@ sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		sb->mem -= old;
 		return NULL;
 	}
-	if (nsize > old && nsize - old > LUA_MEMORY_MAX - sb->mem)
+	if (nsize > old && nsize - old > LUASANDBOX_MEMORY_MAX - sb->mem)
 		return NULL;
 	p = realloc(ptr, nsize);
 	if (!p)
@@ -163,7 +163,7 @@ static void hook_count(lua_State *L, lua_Debug *ar);
  * pcall that caught the error gets no further than its next instruction.
  */
 static _Noreturn void
-raise_limit(lua_State *L, struct lua_sandbox *sb, lua_Debug *ar)
+raise_limit(lua_State *L, struct luasandbox *sb, lua_Debug *ar)
 {
 	if (!sb->raised) {
 		lua_Debug d;
@@ -183,24 +183,24 @@ raise_limit(lua_State *L, struct lua_sandbox *sb, lua_Debug *ar)
 
 /* Looks at the count and the clock; raises when the call is over either. */
 static void
-check_limits(lua_State *L, struct lua_sandbox *sb, lua_Debug *ar)
+check_limits(lua_State *L, struct luasandbox *sb, lua_Debug *ar)
 {
-	if (sb->limit == LIMIT_NONE && sb->steps >= LUA_INSTRUCTIONS_MAX)
+	if (sb->limit == LIMIT_NONE && sb->steps >= LUASANDBOX_INSTRUCTIONS_MAX)
 		sb->limit = LIMIT_STEPS;
 	if (sb->limit == LIMIT_NONE && seconds_since(&sb->start) > CALL_SECONDS_MAX)
 		sb->limit = LIMIT_TIME;
 	if (sb->limit != LIMIT_NONE)
 		raise_limit(L, sb, ar);
 	sb->next_check = sb->steps + 1024;
-	if (sb->next_check > LUA_INSTRUCTIONS_MAX)
-		sb->next_check = LUA_INSTRUCTIONS_MAX;
+	if (sb->next_check > LUASANDBOX_INSTRUCTIONS_MAX)
+		sb->next_check = LUASANDBOX_INSTRUCTIONS_MAX;
 }
 
 /* Fires every HOOK_EVERY instructions of a call, and before each one once a limit is hit. */
 static void
 hook_count(lua_State *L, lua_Debug *ar)
 {
-	struct lua_sandbox *sb = sandbox_of(L);
+	struct luasandbox *sb = sandbox_of(L);
 
 	sb->steps += HOOK_EVERY;
 	check_limits(L, sb, ar);
@@ -208,10 +208,10 @@ hook_count(lua_State *L, lua_Debug *ar)
 
 /* Counts n steps of library work; raises when the call is over its limits. */
 static inline void
-sandbox_charge(lua_State *L, struct lua_sandbox *sb, lua_Unsigned n)
+sandbox_charge(lua_State *L, struct luasandbox *sb, lua_Unsigned n)
 {
-	if (n > LUA_INSTRUCTIONS_MAX)
-		n = LUA_INSTRUCTIONS_MAX;
+	if (n > LUASANDBOX_INSTRUCTIONS_MAX)
+		n = LUASANDBOX_INSTRUCTIONS_MAX;
 	sb->steps += (long long)n;
 	if (sb->steps >= sb->next_check)
 		check_limits(L, sb, NULL);
@@ -228,7 +228,7 @@ sandbox_charge(lua_State *L, struct lua_sandbox *sb, lua_Unsigned n)
 struct pm {
 	const char *src_init, *src_end, *p_end;
 	lua_State *L;
-	struct lua_sandbox *sb;
+	struct luasandbox *sb;
 	int depth; /* recursion left */
 	int level; /* captures open or closed */
 	struct {
@@ -257,7 +257,7 @@ pm_reset(struct pm *ms)
 static inline void
 pm_step(struct pm *ms)
 {
-	struct lua_sandbox *sb = ms->sb;
+	struct luasandbox *sb = ms->sb;
 
 	if (++sb->steps >= sb->next_check)
 		check_limits(ms->L, sb, NULL);
@@ -862,8 +862,8 @@ str_rep(lua_State *L)
 		lua_pushliteral(L, "");
 		return 1;
 	}
-	/* Past LUA_MEMORY_MAX it fails anyway; the charge is capped by sandbox_charge. */
-	if ((lua_Unsigned)n < (lua_Unsigned)LUA_MEMORY_MAX && l + lsep < LUA_MEMORY_MAX)
+	/* Past LUASANDBOX_MEMORY_MAX it fails anyway; the charge is capped by sandbox_charge. */
+	if ((lua_Unsigned)n < (lua_Unsigned)LUASANDBOX_MEMORY_MAX && l + lsep < LUASANDBOX_MEMORY_MAX)
 		sandbox_charge(L, sandbox_of(L), 1 + (lua_Unsigned)n * (l + lsep) / STEP_BYTES);
 	lua_settop(L, 3);
 	lua_pushvalue(L, lua_upvalueindex(1));
@@ -886,7 +886,7 @@ concat_add(lua_State *L, luaL_Buffer *b, lua_Integer i)
 static int
 tbl_concat(lua_State *L)
 {
-	struct lua_sandbox *sb = sandbox_of(L);
+	struct luasandbox *sb = sandbox_of(L);
 	luaL_Buffer b;
 	size_t lsep;
 	const char *sep;
@@ -912,7 +912,7 @@ tbl_concat(lua_State *L)
 static int
 tbl_insert(lua_State *L)
 {
-	struct lua_sandbox *sb = sandbox_of(L);
+	struct luasandbox *sb = sandbox_of(L);
 	lua_Integer pos, e;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
@@ -937,7 +937,7 @@ tbl_insert(lua_State *L)
 static int
 tbl_remove(lua_State *L)
 {
-	struct lua_sandbox *sb = sandbox_of(L);
+	struct luasandbox *sb = sandbox_of(L);
 	lua_Integer size, pos;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
@@ -959,7 +959,7 @@ tbl_remove(lua_State *L)
 static int
 tbl_move(lua_State *L)
 {
-	struct lua_sandbox *sb = sandbox_of(L);
+	struct luasandbox *sb = sandbox_of(L);
 	lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3), t = luaL_checkinteger(L, 4);
 	int tt = !lua_isnoneornil(L, 5) ? 5 : 1;
 
@@ -1139,7 +1139,7 @@ make_readonly(lua_State *L, const char *name)
 static int
 field_index(lua_State *L)
 {
-	struct lua_sandbox *sb = sandbox_of(L);
+	struct luasandbox *sb = sandbox_of(L);
 	const char *table = lua_tostring(L, lua_upvalueindex(1));
 	const char *prefix = lua_tostring(L, lua_upvalueindex(2));
 	const char *key, *v;
@@ -1312,10 +1312,10 @@ sandbox_setup(lua_State *L)
 	return 0;
 }
 
-struct lua_sandbox *
+struct luasandbox *
 luasandbox_new(void)
 {
-	struct lua_sandbox *sb = xcalloc(1, sizeof(*sb));
+	struct luasandbox *sb = xcalloc(1, sizeof(*sb));
 
 	sb->L = lua_newstate(sandbox_alloc, sb);
 	if (!sb->L) {
@@ -1333,7 +1333,7 @@ luasandbox_new(void)
 }
 
 void
-luasandbox_free(struct lua_sandbox *sb)
+luasandbox_free(struct luasandbox *sb)
 {
 	if (!sb)
 		return;
@@ -1344,16 +1344,10 @@ luasandbox_free(struct lua_sandbox *sb)
 	free(sb);
 }
 
-static void collect_all(struct lua_sandbox *sb);
-
-/*
- * For tests/unit/test_luasandbox.c only, not part of the API: the bytes Lua
- * holds after a full collection.
- */
-size_t luasandbox_memory_used(struct lua_sandbox *sb);
+static void collect_all(struct luasandbox *sb);
 
 size_t
-luasandbox_memory_used(struct lua_sandbox *sb)
+luasandbox_memory_used(struct luasandbox *sb)
 {
 	collect_all(sb);
 	return sb->mem;
@@ -1409,7 +1403,7 @@ static int
 compile_chunk(lua_State *L)
 {
 	struct compile_args *a = lua_touserdata(L, 1);
-	struct lua_sandbox *sb = sandbox_of(L);
+	struct luasandbox *sb = sandbox_of(L);
 	/* "=" makes Lua print the rest as it is: [string "description"]:3: ... */
 	const char *chunkname = lua_pushfstring(L, "=[string \"%s\"]", last_word(a->name));
 
@@ -1423,7 +1417,7 @@ compile_chunk(lua_State *L)
 }
 
 int
-luasandbox_compile(struct lua_sandbox *sb, const char *name, const char *chunk, struct err *e)
+luasandbox_compile(struct luasandbox *sb, const char *name, const char *chunk, struct err *e)
 {
 	struct compile_args a = { name ? name : "lua", chunk, LUA_OK };
 	lua_State *L = sb->L;
@@ -1443,7 +1437,7 @@ luasandbox_compile(struct lua_sandbox *sb, const char *name, const char *chunk, 
 
 		if (status == LUA_ERRMEM || a.status == LUA_ERRMEM)
 			buf_addf(&msg, "the chunk does not fit in the sandbox's memory limit of %zu MiB",
-				 (size_t)LUA_MEMORY_MAX >> 20);
+				 (size_t)LUASANDBOX_MEMORY_MAX >> 20);
 		else if (!strncmp(chunk, LUA_SIGNATURE, strlen(LUA_SIGNATURE)))
 			buf_adds(&msg, "a precompiled (binary) chunk: only Lua source text is accepted");
 		else
@@ -1469,7 +1463,7 @@ enum result_kind { RESULT_OK, RESULT_BAD_TYPE, RESULT_NOT_FINITE };
 static int
 run_chunk(lua_State *L)
 {
-	struct lua_sandbox *sb = sandbox_of(L);
+	struct luasandbox *sb = sandbox_of(L);
 	lua_Integer idx = lua_tointeger(L, 1);
 
 	lua_settop(L, 0);
@@ -1518,7 +1512,7 @@ run_chunk(lua_State *L)
  * as soon as a collection frees nothing, so an ordinary error costs two.
  */
 static void
-collect_all(struct lua_sandbox *sb)
+collect_all(struct luasandbox *sb)
 {
 	size_t before;
 
@@ -1532,18 +1526,18 @@ collect_all(struct lua_sandbox *sb)
 
 /* The message of a failed call, without name and who. */
 static void
-call_error(struct lua_sandbox *sb, int status, struct buf *msg)
+call_error(struct luasandbox *sb, int status, struct buf *msg)
 {
 	lua_State *L = sb->L;
 	size_t n;
 	const char *s;
 
 	if (sb->limit == LIMIT_STEPS) {
-		buf_addf(msg, "%sinstruction limit of %d reached", sb->where, LUA_INSTRUCTIONS_MAX);
+		buf_addf(msg, "%sinstruction limit of %d reached", sb->where, LUASANDBOX_INSTRUCTIONS_MAX);
 	} else if (sb->limit == LIMIT_TIME) {
 		buf_addf(msg, "%stime limit of %d seconds reached", sb->where, CALL_SECONDS_MAX);
 	} else if (status == LUA_ERRMEM) {
-		buf_addf(msg, "memory limit of %zu MiB reached", (size_t)LUA_MEMORY_MAX >> 20);
+		buf_addf(msg, "memory limit of %zu MiB reached", (size_t)LUASANDBOX_MEMORY_MAX >> 20);
 	} else if (lua_type(L, -1) == LUA_TSTRING) {
 		s = lua_tolstring(L, -1, &n);
 		add_clean(msg, s, n, LUA_MSG_MAX);
@@ -1558,7 +1552,7 @@ call_error(struct lua_sandbox *sb, int status, struct buf *msg)
 }
 
 int
-luasandbox_call(struct lua_sandbox *sb, int idx, luasandbox_get_fn get, void *get_ctx, const char *who, struct buf *out,
+luasandbox_call(struct luasandbox *sb, int idx, luasandbox_get_fn get, void *get_ctx, const char *who, struct buf *out,
 		struct err *e)
 {
 	lua_State *L = sb->L;
@@ -1598,8 +1592,8 @@ luasandbox_call(struct lua_sandbox *sb, int idx, luasandbox_get_fn get, void *ge
 		goto out;
 	}
 	s = lua_tolstring(L, -1, &n);
-	if (n > LUA_RESULT_MAX) {
-		buf_addf(&msg, "the result is %zu bytes, longer than the limit of %d", n, LUA_RESULT_MAX);
+	if (n > LUASANDBOX_RESULT_MAX) {
+		buf_addf(&msg, "the result is %zu bytes, longer than the limit of %d", n, LUASANDBOX_RESULT_MAX);
 		goto out;
 	}
 	if (memchr(s, '\0', n)) {

@@ -9,7 +9,7 @@
  *
  * A chunk's result is converted to a string: a string as is, a number as Lua
  * prints it (integers without ".0"), nil as "", a boolean as "true"/"false";
- * a table or function is an error. Results longer than LUA_RESULT_MAX are an
+ * a table or function is an error. Results longer than LUASANDBOX_RESULT_MAX are an
  * error, never cut.
  *
  * In detail (luasandbox.c says why):
@@ -48,15 +48,15 @@
 #include "util/buf.h"
 #include "util/err.h"
 
-#define LUA_RESULT_MAX (64 * 1024)
-#define LUA_MEMORY_MAX ((size_t)64 << 20) /* bytes per sandbox */
-#define LUA_INSTRUCTIONS_MAX 1000000	  /* per call */
+#define LUASANDBOX_RESULT_MAX (64 * 1024)
+#define LUASANDBOX_MEMORY_MAX ((size_t)64 << 20) /* bytes per sandbox */
+#define LUASANDBOX_INSTRUCTIONS_MAX 1000000	 /* per call */
 
-struct lua_sandbox;
+struct luasandbox;
 
 /* A new sandbox (free with luasandbox_free); NULL only when Lua cannot start. */
-struct lua_sandbox *luasandbox_new(void);
-void luasandbox_free(struct lua_sandbox *sb);
+struct luasandbox *luasandbox_new(void);
+void luasandbox_free(struct luasandbox *sb);
 
 /*
  * Compiles chunk (text) as chunk number returned; name names it in messages
@@ -71,7 +71,7 @@ void luasandbox_free(struct lua_sandbox *sb);
  * Messages are one line: control characters become spaces and bytes that
  * are not UTF-8 '?'.
  */
-int luasandbox_compile(struct lua_sandbox *sb, const char *name, const char *chunk, struct err *e);
+int luasandbox_compile(struct luasandbox *sb, const char *name, const char *chunk, struct err *e);
 
 /* Gives the value of a field in one of the tables ("person", "given_name"); "" when empty, NULL when unknown. */
 typedef const char *(*luasandbox_get_fn)(void *ctx, const char *table, const char *field);
@@ -93,7 +93,14 @@ typedef const char *(*luasandbox_get_fn)(void *ctx, const char *table, const cha
  * field is nil); its strings are copied at once. An idx that was never
  * returned by luasandbox_compile is ERR_INTERNAL.
  */
-int luasandbox_call(struct lua_sandbox *sb, int idx, luasandbox_get_fn get, void *get_ctx, const char *who,
+int luasandbox_call(struct luasandbox *sb, int idx, luasandbox_get_fn get, void *get_ctx, const char *who,
 		    struct buf *out, struct err *e);
+
+/*
+ * The bytes the sandbox's Lua state holds after a full collection (the
+ * compiled chunks included): for tests that check a failed call leaks
+ * nothing.
+ */
+size_t luasandbox_memory_used(struct luasandbox *sb);
 
 #endif

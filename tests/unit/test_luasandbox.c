@@ -25,9 +25,6 @@
 #include "util/err.h"
 #include "testlib.h"
 
-/* luasandbox.c's seam for this test, not part of the API: bytes held after a full collection. */
-size_t luasandbox_memory_used(struct lua_sandbox *sb);
-
 #define NAME "target directory, attribute description"
 #define WHO "person 100042 (Jan de Vries)"
 
@@ -67,17 +64,17 @@ get(void *ctx, const char *table, const char *name)
 	return NULL;
 }
 
-static struct lua_sandbox *
+static struct luasandbox *
 sandbox(void)
 {
-	struct lua_sandbox *sb = luasandbox_new();
+	struct luasandbox *sb = luasandbox_new();
 
 	assert_non_null(sb);
 	return sb;
 }
 
 static int
-compile_ok_fl(struct lua_sandbox *sb, const char *chunk, const char *file, int line)
+compile_ok_fl(struct luasandbox *sb, const char *chunk, const char *file, int line)
 {
 	struct err e;
 	int idx;
@@ -94,7 +91,7 @@ compile_ok_fl(struct lua_sandbox *sb, const char *chunk, const char *file, int l
 
 /* Calls chunk idx with jan; fails the test unless it gives want. */
 static void
-assert_call_fl(struct lua_sandbox *sb, int idx, const char *want, const char *file, int line)
+assert_call_fl(struct luasandbox *sb, int idx, const char *want, const char *file, int line)
 {
 	struct buf out = BUF_INIT;
 	struct err e;
@@ -116,7 +113,7 @@ assert_call_fl(struct lua_sandbox *sb, int idx, const char *want, const char *fi
 
 /* Compiles and calls chunk; fails the test unless it gives want. */
 static void
-assert_gives_fl(struct lua_sandbox *sb, const char *chunk, const char *want, const char *file, int line)
+assert_gives_fl(struct luasandbox *sb, const char *chunk, const char *want, const char *file, int line)
 {
 	assert_call_fl(sb, compile_ok_fl(sb, chunk, file, line), want, file, line);
 }
@@ -124,7 +121,7 @@ assert_gives_fl(struct lua_sandbox *sb, const char *chunk, const char *want, con
 
 /* Calls chunk idx with jan; fails the test unless it fails with ERR_INVALID and a message holding msg; leaves out untouched. */
 static void
-assert_call_fails_fl(struct lua_sandbox *sb, int idx, const char *msg, const char *file, int line)
+assert_call_fails_fl(struct luasandbox *sb, int idx, const char *msg, const char *file, int line)
 {
 	struct buf out = BUF_INIT;
 	struct err e;
@@ -149,7 +146,7 @@ assert_call_fails_fl(struct lua_sandbox *sb, int idx, const char *msg, const cha
 #define assert_call_fails(sb, idx, msg) assert_call_fails_fl((sb), (idx), (msg), __FILE__, __LINE__)
 
 static void
-assert_fails_fl(struct lua_sandbox *sb, const char *chunk, const char *msg, const char *file, int line)
+assert_fails_fl(struct luasandbox *sb, const char *chunk, const char *msg, const char *file, int line)
 {
 	assert_call_fails_fl(sb, compile_ok_fl(sb, chunk, file, line), msg, file, line);
 }
@@ -160,7 +157,7 @@ assert_fails_fl(struct lua_sandbox *sb, const char *chunk, const char *msg, cons
 static void
 issue_example_gives_given_name_and_title(void **state)
 {
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 
 	(void)state;
 	assert_gives(sb, "return person.given_name .. ' (' .. contract.title.name .. ')'", "Jan (Engineer)");
@@ -170,7 +167,7 @@ issue_example_gives_given_name_and_title(void **state)
 static void
 fields_of_person_contract_and_account_are_read_through_get(void **state)
 {
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 
 	(void)state;
 	assert_gives(sb, "return contract.department.code .. '/' .. contract.department.name",
@@ -192,7 +189,7 @@ fields_of_person_contract_and_account_are_read_through_get(void **state)
 static void
 get_is_not_called_for_fields_a_chunk_does_not_read(void **state)
 {
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 
 	(void)state;
 	get_calls = 0;
@@ -204,7 +201,7 @@ get_is_not_called_for_fields_a_chunk_does_not_read(void **state)
 static void
 record_tables_are_read_only(void **state)
 {
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 
 	(void)state;
 	assert_fails(sb, "person.given_name = 'Piet'", "person is read-only");
@@ -222,7 +219,7 @@ record_tables_are_read_only(void **state)
 static void
 a_call_without_get_sees_every_field_as_nil(void **state)
 {
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 	struct buf out = BUF_INIT;
 	struct err e;
 	int idx = compile_ok(sb, "return tostring(person.given_name)");
@@ -268,7 +265,7 @@ forbidden_globals_are_nil(void **state)
 		"utf8.foo",
 		"_VERSION",
 	};
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 	char chunk[128];
 
 	(void)state;
@@ -284,7 +281,7 @@ forbidden_globals_are_nil(void **state)
 static void
 allowed_functions_are_there(void **state)
 {
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 
 	(void)state;
 	assert_gives(
@@ -304,7 +301,7 @@ allowed_functions_are_there(void **state)
 static void
 string_metatable_cannot_be_reached_or_changed(void **state)
 {
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 
 	(void)state;
 	assert_gives(sb, "return getmetatable('')", "false");
@@ -321,7 +318,7 @@ string_metatable_cannot_be_reached_or_changed(void **state)
 static void
 globals_a_chunk_sets_do_not_last_to_the_next_call(void **state)
 {
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 	int idx = compile_ok(sb, "count = (count or 0) + 1 return count");
 	int other = compile_ok(sb, "return tostring(count)");
 
@@ -340,7 +337,7 @@ globals_a_chunk_sets_do_not_last_to_the_next_call(void **state)
 static void
 an_infinite_loop_stops_at_the_instruction_limit(void **state)
 {
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 
 	(void)state;
 	assert_fails(sb, "local n = 0\nwhile true do n = n + 1 end",
@@ -373,7 +370,7 @@ sparse_chunk(char *chunk, size_t size, const char *what)
 static void
 library_loops_count_against_the_instruction_limit(void **state)
 {
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 	char chunk[1024];
 
 	(void)state;
@@ -406,7 +403,7 @@ library_loops_count_against_the_instruction_limit(void **state)
 static void
 a_memory_bomb_stops_at_the_memory_limit(void **state)
 {
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 
 	(void)state;
 	assert_fails(sb, "return string.rep('x', 1e9)", "memory limit of 64 MiB reached");
@@ -424,7 +421,7 @@ a_memory_bomb_stops_at_the_memory_limit(void **state)
 static void
 a_syntax_error_is_a_config_error_with_its_line(void **state)
 {
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 	struct err e;
 
 	(void)state;
@@ -451,7 +448,7 @@ dump_writer(lua_State *L, const void *p, size_t n, void *ud)
 static void
 binary_chunks_are_refused(void **state)
 {
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 	lua_State *L = luaL_newstate();
 	struct buf bin = BUF_INIT;
 	struct err e;
@@ -473,7 +470,7 @@ binary_chunks_are_refused(void **state)
 static void
 a_runtime_error_names_the_chunk_and_the_person(void **state)
 {
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 	struct buf out = BUF_INIT;
 	struct err e;
 	int idx = compile_ok(sb, "return person.name .. '!'");
@@ -505,7 +502,7 @@ a_runtime_error_names_the_chunk_and_the_person(void **state)
 static void
 results_of_every_type_convert_as_the_header_says(void **state)
 {
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 
 	(void)state;
 	assert_gives(sb, "return 'text'", "text");
@@ -537,7 +534,7 @@ results_of_every_type_convert_as_the_header_says(void **state)
 static void
 a_result_is_appended_to_out(void **state)
 {
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 	struct buf out = BUF_INIT;
 	struct err e;
 	int idx = compile_ok(sb, "return 'b'");
@@ -555,19 +552,19 @@ a_result_is_appended_to_out(void **state)
 static void
 a_result_longer_than_the_limit_is_an_error(void **state)
 {
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 	struct buf out = BUF_INIT;
 	struct err e;
 	char chunk[64];
 	int idx;
 
 	(void)state;
-	snprintf(chunk, sizeof(chunk), "return ('x'):rep(%d)", LUA_RESULT_MAX);
+	snprintf(chunk, sizeof(chunk), "return ('x'):rep(%d)", LUASANDBOX_RESULT_MAX);
 	idx = compile_ok(sb, chunk);
 	err_init(&e);
 	assert_int_equal(luasandbox_call(sb, idx, get, (void *)jan, WHO, &out, &e), 0);
-	assert_int_equal(out.len, LUA_RESULT_MAX);
-	snprintf(chunk, sizeof(chunk), "return ('x'):rep(%d)", LUA_RESULT_MAX + 1);
+	assert_int_equal(out.len, LUASANDBOX_RESULT_MAX);
+	snprintf(chunk, sizeof(chunk), "return ('x'):rep(%d)", LUASANDBOX_RESULT_MAX + 1);
 	assert_fails(sb, chunk, "the result is 65537 bytes, longer than the limit of 65536");
 	buf_release(&out);
 	luasandbox_free(sb);
@@ -591,7 +588,7 @@ the_sandbox_works_after_each_kind_of_error(void **state)
 		"return ('%'):find('%')",
 		"error(setmetatable and 1 or nil)",
 	};
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 	int good =
 		compile_ok(sb, "local t = {} for i = 1, 1000 do t[i] = person.given_name end return #table.concat(t)");
 	size_t base;
@@ -644,7 +641,7 @@ many_chunks_called_many_times_do_not_grow_memory(void **state)
 		"1,2,3",
 	};
 	enum { NCHUNKS = sizeof(chunks) / sizeof(chunks[0]), CALLS = 100000 };
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 	struct buf out = BUF_INIT;
 	struct err e;
 	int idx[NCHUNKS];
@@ -673,7 +670,7 @@ many_chunks_called_many_times_do_not_grow_memory(void **state)
 static void
 sandboxes_are_independent_and_free_null_is_a_no_op(void **state)
 {
-	struct lua_sandbox *a = sandbox(), *b = sandbox();
+	struct luasandbox *a = sandbox(), *b = sandbox();
 	struct buf out = BUF_INIT;
 	struct err e;
 
@@ -725,8 +722,8 @@ static const struct field *pattern_what;
 
 /* Runs chunk in both; fails the test when they differ (errors are compared as errors, not by message). */
 static void
-assert_same_as_lua_fl(struct lua_sandbox *sb, lua_State *L, const struct field *rec, const char *chunk,
-		      const char *file, int line)
+assert_same_as_lua_fl(struct luasandbox *sb, lua_State *L, const struct field *rec, const char *chunk, const char *file,
+		      int line)
 {
 	struct buf want = BUF_INIT, got = BUF_INIT;
 	struct err e;
@@ -791,7 +788,7 @@ rng(unsigned n)
 }
 
 static void
-pattern_case(struct lua_sandbox *sb, lua_State *L, const char *s, const char *p, const char *r)
+pattern_case(struct luasandbox *sb, lua_State *L, const char *s, const char *p, const char *r)
 {
 	const struct field rec[] = {
 		{ "person", "s", s }, { "person", "p", p }, { "person", "r", r }, { NULL, NULL, NULL }
@@ -852,7 +849,7 @@ pattern_functions_give_what_lua_gives_on_examples(void **state)
 		{ "x", "(((((((((((((((((((((((((((((((x)))))))))))))))))))))))))))))))", "%9" },
 	};
 
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 	lua_State *L = luaL_newstate();
 
 	(void)state;
@@ -874,7 +871,7 @@ pattern_functions_give_what_lua_gives_on_random_patterns(void **state)
 	};
 	static const char subject_chars[] = "aabbbc.() -%1xA\t";
 	static const char *const repls[] = { "%0", "%1", "%2", "%%", "x", "%", "<%1|%0>", "", "%a" };
-	struct lua_sandbox *sb = NULL;
+	struct luasandbox *sb = NULL;
 	lua_State *L = luaL_newstate();
 	char s[16], p[64];
 
@@ -957,7 +954,7 @@ table_functions_give_what_lua_gives(void **state)
 		"return string.rep('', 5, 'ab')",
 		"return string.rep()",
 	};
-	struct lua_sandbox *sb = sandbox();
+	struct luasandbox *sb = sandbox();
 	lua_State *L = luaL_newstate();
 	const struct field none[] = { { NULL, NULL, NULL } };
 
