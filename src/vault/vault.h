@@ -19,6 +19,7 @@
 #include "source/diff.h"
 #include "source/snapshot.h"
 #include "source/source.h"
+#include "vault/known.h"
 #include "util/err.h"
 
 struct vault;
@@ -79,6 +80,24 @@ int vault_person_get(struct vault *v, const char *employee_id, struct snapshot *
 
 /* Snapshots of a source (NULL: all), newest first, at most max. Returns the count, -1 on error. */
 int vault_snapshot_list(struct vault *v, const char *source, struct snapshot_meta *out, size_t max, struct err *e);
+
+/*
+ * Loads the accounts and memberships roster knows into out (initialised by
+ * known_init; what is loaded is added to what is there, then sorted). target
+ * NULL: every target; employee_id NULL: every person. Returns the number of
+ * accounts loaded, -1 on error.
+ */
+int vault_known_load(struct vault *v, const char *target, const char *employee_id, struct known_state *out,
+		     struct err *e);
+
+/*
+ * Stores an account (inserted, or replacing the one with the same target,
+ * employee_id and seq) / adds (present 1) or removes (present 0) a
+ * membership. For the apply stage; call inside vault_begin.
+ */
+int vault_account_put(struct vault *v, const struct known_account *a, struct err *e);
+int vault_membership_put(struct vault *v, const char *target, const char *employee_id, const char *permission,
+			 int present, struct err *e);
 
 /* Who runs this process: the OS user's name, for the record (a static buffer). */
 const char *vault_actor(void);
