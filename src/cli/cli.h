@@ -25,6 +25,7 @@ int cmd_init(struct cli *cli, int argc, char **argv);
 int cmd_check(struct cli *cli, int argc, char **argv);
 int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_person(struct cli *cli, int argc, char **argv);
+int cmd_plan(struct cli *cli, int argc, char **argv);
 
 /* Prints "roster: <msg>" to stderr and returns the exit code for e. */
 int cli_fail(const struct err *e);
@@ -36,5 +37,17 @@ int cli_load_config(struct cli *cli, struct config *cfg);
 
 /* The evaluation date: the --at value when given, else today in cfg's time zone. */
 int cli_eval_date(const char *at_arg, const struct config *cfg, civil_day *out, struct err *e);
+
+/*
+ * What the plan reads (cli/plan.c): the latest snapshot of every source
+ * merged into out (person NULL), or only that person and the persons their
+ * replacement assignments name; and into k every account and membership
+ * roster knows. out and k are initialised here; release them also on error.
+ */
+struct vault;
+struct snapshot;
+struct known_state;
+int cli_plan_state(const struct config *cfg, struct vault *v, const char *person, struct snapshot *out,
+		   struct known_state *k, struct err *e);
 
 #endif

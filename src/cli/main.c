@@ -17,7 +17,8 @@ static const char usage[] = "usage: roster [-c FILE] COMMAND [ARGS]\n"
 			    "  init DIR          write an example roster.yaml and HR data into DIR\n"
 			    "  check             validate the configuration\n"
 			    "  import            read the HR sources, detect changes, store a snapshot\n"
-			    "  person ID         show a person, their contracts and assignments\n"
+			    "  person ID         show a person, their contracts and assignments (--explain: why)\n"
+			    "  plan              show what apply would change on the targets, and why\n"
 			    "\n"
 			    "options:\n"
 			    "  -c, --config FILE the configuration (default: ./roster.yaml)\n"
@@ -32,10 +33,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "init", cmd_init },
-	{ "check", cmd_check },
-	{ "import", cmd_import },
-	{ "person", cmd_person },
+	{ "init", cmd_init },	  { "check", cmd_check }, { "import", cmd_import },
+	{ "person", cmd_person }, { "plan", cmd_plan },
 };
 
 int

@@ -5,16 +5,46 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "plan/plan.h"
+#include "rules/ruleset.h"
 #include "vault/vault.h"
 #include "util/banned.h"
 
-static const char usage[] = "usage: roster [-c FILE] person ID [--at DATE] [--json]\n"
+static const char usage[] = "usage: roster [-c FILE] person ID [--at DATE] [--explain] [--json]\n"
 			    "\n"
 			    "Shows the person with employee_id ID: their fields, every contract (the\n"
 			    "primary one marked), their assignments, and the snapshot they were last seen in.\n"
 			    "\n"
 			    "  --at DATE   judge contracts as on DATE (default: today)\n"
+			    "  --explain   why: every entitlement with the rule and contract or assignment\n"
+			    "              behind it, the account on each target and where each attribute\n"
+			    "              value comes from\n"
 			    "  --json      print as JSON\n";
+
+/* roster person ID --explain */
+static int
+explain(const struct config *cfg, struct vault *v, const char *id, civil_day at, int json)
+{
+	struct ruleset *rs;
+	struct snapshot s;
+	struct known_state k;
+	struct buf out = BUF_INIT;
+	struct err e;
+	int ret = EXIT_OK;
+
+	err_init(&e);
+	if (!(rs = ruleset_compile(cfg, &e)))
+		return cli_fail(&e);
+	if (cli_plan_state(cfg, v, id, &s, &k, &e) < 0 || plan_explain(rs, &s, &k, at, id, json, &out, &e) < 0)
+		ret = cli_fail(&e);
+	else
+		fwrite(out.s ? out.s : "", 1, out.len, stdout);
+	buf_release(&out);
+	known_release(&k);
+	snapshot_release(&s);
+	ruleset_free(rs);
+	return ret;
+}
 
 static const char *
 phase(civil_day start, civil_day end, civil_day at)
@@ -135,6 +165,7 @@ cmd_person(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "at", required_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "explain", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -145,12 +176,13 @@ cmd_person(struct cli *cli, int argc, char **argv)
 	struct snapshot_meta seen;
 	struct err e;
 	civil_day at;
-	int c, json = 0, ret = EXIT_OK, found;
+	int c, json = 0, ret = EXIT_OK, found, why = 0;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': at_arg = optarg; break;
 		case 'j': json = 1; break;
+		case 'x': why = 1; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
@@ -171,6 +203,10 @@ cmd_person(struct cli *cli, int argc, char **argv)
 	v = vault_open(cfg.vault_path, &e);
 	if (!v) {
 		ret = cli_fail(&e);
+		goto out;
+	}
+	if (why) {
+		ret = explain(&cfg, v, id, at, json);
 		goto out;
 	}
 	found = vault_person_get(v, id, &s, &seen, &e);

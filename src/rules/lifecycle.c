@@ -29,7 +29,7 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-#define DAWN (INT32_MIN + 1)
+#define DAWN PERIOD_DAWN
 
 /* lifecycle_state ranks the states by their order in the enum. */
 _Static_assert(ACCOUNT_ABSENT < ACCOUNT_DISABLED && ACCOUNT_DISABLED < ACCOUNT_ENABLED,

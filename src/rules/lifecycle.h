@@ -27,9 +27,13 @@
 #define ROSTER_LIFECYCLE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config/config.h"
 #include "util/date.h"
+
+/* The start of a period that has none: the dawn of time. */
+#define PERIOD_DAWN (INT32_MIN + 1)
 
 struct period {
 	civil_day start; /* DATE_NONE never: a period without a start date starts at the dawn of time (INT32_MIN + 1) */

@@ -171,9 +171,55 @@ visit(struct ruleset_target *rt, size_t i, unsigned char *state, size_t *out, si
 	return 0;
 }
 
+/* Compiles a lua: chunk into rs->lua; a syntax error names the chunk's place in the file. */
 static int
-compile_target(const struct config *cfg, const struct cfg_target *t, struct ruleset_target *rt, struct err *e)
+compile_lua(struct ruleset *rs, const struct cfg_attr *a, const char *what, struct err *e)
 {
+	struct err le;
+	int idx;
+
+	if (!rs->lua && !(rs->lua = luasandbox_new()))
+		return err_set(e, ERR_INTERNAL, "%s: Lua cannot start (out of memory?)", what);
+	err_init(&le);
+	idx = luasandbox_compile(rs->lua, what, a->lua.text, &le);
+	if (idx < 0)
+		return err_set(e, ERR_CONFIG, "%s:%d:%d: %s", rs->cfg->file, a->lua.pos.line, a->lua.pos.col, le.msg);
+	return idx;
+}
+
+/* An attribute is late when it is a ref: or lua:, or built from a late one ({account.X}). */
+static void
+mark_late(struct ruleset_target *rt)
+{
+	for (size_t o = 0; o < rt->nattrs; o++) {
+		struct ruleset_attr *a = &rt->attrs[rt->order[o]];
+		struct template *ts[66];
+		size_t nts = 0;
+
+		a->late = a->cfg->kind == ATTR_REF || a->cfg->kind == ATTR_LUA;
+		if (a->value)
+			ts[nts++] = a->value;
+		for (size_t k = 0; k < a->cfg->nunique && nts < 64; k++)
+			ts[nts++] = a->unique[k];
+		if (a->iterate)
+			ts[nts++] = a->iterate;
+		for (size_t k = 0; k < nts && !a->late; k++) {
+			const char *const *paths;
+			size_t np = template_paths(ts[k], &paths);
+
+			for (size_t p = 0; p < np; p++)
+				for (size_t j = 0; j < rt->nattrs; j++)
+					if (!strncmp(paths[p], "account.", 8) &&
+					    !strcmp(rt->attrs[j].cfg->name, paths[p] + 8) && rt->attrs[j].late)
+						a->late = 1;
+		}
+	}
+}
+
+static int
+compile_target(struct ruleset *rs, const struct cfg_target *t, struct ruleset_target *rt, struct err *e)
+{
+	const struct config *cfg = rs->cfg;
 	struct scope sc = { cfg, t, SC_PERSON_BARE | SC_ACCOUNT, BUF_INIT };
 	struct scope scn = { cfg, t, SC_PERSON_BARE | SC_ACCOUNT | SC_N, BUF_INIT };
 	unsigned char *state = NULL;
@@ -203,6 +249,8 @@ compile_target(const struct config *cfg, const struct cfg_target *t, struct rule
 			if (a->iterate.text && !(ra->iterate = compile_template(cfg, &a->iterate, &scn, what, e)))
 				goto out;
 		}
+		if (a->kind == ATTR_LUA && (ra->lua = compile_lua(rs, a, what, e)) < 0)
+			goto out;
 		if (a->kind == ATTR_REF && strcmp(a->ref, "manager")) {
 			char near[256];
 
@@ -219,6 +267,7 @@ compile_target(const struct config *cfg, const struct cfg_target *t, struct rule
 	for (size_t i = 0; i < t->nattrs; i++)
 		if (visit(rt, i, state, rt->order, &nout, cfg, e) < 0)
 			goto out;
+	mark_late(rt);
 	ret = 0;
 out:
 	free(state);
@@ -275,7 +324,7 @@ ruleset_compile(const struct config *cfg, struct err *e)
 	rs->rules = xcalloc(cfg->nrules + 1, sizeof(*rs->rules));
 	for (size_t i = 0; i < cfg->ntargets; i++) {
 		rs->ntargets++;
-		if (compile_target(cfg, &cfg->targets[i], &rs->targets[i], e) < 0)
+		if (compile_target(rs, &cfg->targets[i], &rs->targets[i], e) < 0)
 			goto fail;
 	}
 	for (size_t i = 0; i < cfg->nrules; i++) {
@@ -317,5 +366,6 @@ ruleset_free(struct ruleset *rs)
 		free(rs->rules[i].grants);
 	}
 	free(rs->rules);
+	luasandbox_free(rs->lua);
 	free(rs);
 }

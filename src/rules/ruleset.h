@@ -12,6 +12,7 @@
 
 #include "config/config.h"
 #include "rules/expr.h"
+#include "rules/luasandbox.h"
 #include "rules/template.h"
 #include "util/err.h"
 
@@ -20,6 +21,8 @@ struct ruleset_attr {
 	struct template *value;	  /* ATTR_TEMPLATE */
 	struct template **unique; /* ATTR_UNIQUE: cfg->nunique candidates */
 	struct template *iterate; /* ATTR_UNIQUE: NULL when not configured */
+	int lua;		  /* ATTR_LUA: the chunk's index in ruleset.lua */
+	int late;		  /* 1: made after every person's other attributes (ref:, lua:, or built from one) */
 };
 
 struct ruleset_target {
@@ -48,6 +51,7 @@ struct ruleset {
 	size_t ntargets;
 	struct ruleset_rule *rules;
 	size_t nrules;
+	struct luasandbox *lua; /* every lua: chunk compiled; NULL when there is none */
 };
 
 /*

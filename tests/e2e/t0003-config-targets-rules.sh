@@ -5,6 +5,7 @@
 
 test_expect_success 'setup: the example with the targets and rules of the issue' '
 	roster init org >/dev/null &&
+	sed -i "/^# Where accounts live/,\$d" org/roster.yaml &&
 	cat >>org/roster.yaml <<-\EOF
 	targets:
 	  - name: directory

@@ -1,0 +1,121 @@
+/*
+ * The plan (DESIGN.md, plan/): the desired state of every target on an
+ * evaluation date — which accounts exist, enabled or not, with which
+ * attribute values and permissions — diffed against what roster knows of
+ * the targets (vault/known.h), as an ordered list of actions. Pure: the
+ * same snapshot, configuration, known state and date give the same plan,
+ * byte for byte.
+ *
+ * Order: targets in configuration order; within a target the actions by
+ * kind (create, enable, update, move, grant, revoke, disable, delete) and
+ * within a kind by person in the fixed order (first contract start date,
+ * then employee_id), except that a manager's create comes before the
+ * creates of the persons whose attributes refer to it.
+ */
+#ifndef ROSTER_PLAN_H
+#define ROSTER_PLAN_H
+
+#include <stddef.h>
+
+#include "rules/entitle.h"
+#include "rules/ruleset.h"
+#include "source/snapshot.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/date.h"
+#include "util/err.h"
+#include "vault/known.h"
+
+enum plan_op { OP_CREATE, OP_ENABLE, OP_UPDATE, OP_MOVE, OP_GRANT, OP_REVOKE, OP_DISABLE, OP_DELETE, OP_COUNT };
+
+/* "create", "enable", … */
+const char *plan_op_name(enum plan_op op);
+
+/* An attribute of a create (old NULL) or a change of an update. */
+struct plan_value {
+	const char *name;
+	const char *old;
+	const char *value;
+	int send; /* 0: stored by roster, never sent to the target (send: false) */
+};
+
+/* Why: a rule with the contract or assignment behind it, or a note. */
+struct plan_reason {
+	const char *rule;	     /* NULL for a note */
+	const char *contract;	     /* contract_id; NULL when an assignment grants it */
+	const char *assignment_kind; /* NULL when a contract grants it */
+	const char *assignment_value;
+	civil_day from, until;	    /* the period of the grant (from PERIOD_DAWN: none; until DATE_NONE: open) */
+	const char *inherited_from; /* the employee_id of the person replaced; NULL */
+	const char *via_rule;	    /* the rule with inherit: delegable; NULL */
+	const char *note;	    /* lifecycle or diff, in words; NULL */
+};
+
+struct plan_action {
+	size_t target; /* index into ruleset.targets */
+	const struct person *person;
+	const char *employee_id;
+	enum plan_op op;
+	int seq;		   /* the account (known/known.h seq; a new account's next seq) */
+	int enabled;		   /* create: enabled at once */
+	struct plan_value *values; /* create: every attribute; update: what changes */
+	size_t nvalues;
+	const char *permission; /* grant, revoke */
+	struct plan_reason *reasons;
+	size_t nreasons;
+};
+
+/* A person whose part of a target could not be planned (a Lua error, no unique value left). */
+struct plan_problem {
+	size_t target;
+	const char *employee_id;
+	const char *message;
+};
+
+struct plan {
+	civil_day at;
+	const struct ruleset *rs;
+	struct arena arena;
+	struct plan_action *actions;
+	size_t nactions, actions_cap;
+	struct plan_problem *problems;
+	size_t nproblems, problems_cap;
+	size_t (*counts)[OP_COUNT]; /* per target */
+	unsigned char *planned;	    /* per target: 1 when it is in the plan (--target) */
+	size_t npersons;	    /* how many persons were evaluated */
+};
+
+struct plan_options {
+	civil_day at;
+	const char *target; /* NULL: every target */
+	const char *person; /* NULL: everyone; else only that employee_id */
+};
+
+/*
+ * Builds the plan for snapshot s (indexed; persons no longer present count as
+ * having no contracts) against known state k (sorted), on day o->at.
+ * With o->person, only that person is planned: unique values are then
+ * checked against the known accounts only, not against other persons who
+ * have no account yet, and ref: reads the other person's known account
+ * (the full plan decides between two new persons who want the same name).
+ * Returns 0, or -1 with e set (an unknown target or person in o).
+ */
+int plan_build(struct plan *pl, const struct ruleset *rs, const struct snapshot *s, const struct known_state *k,
+	       const struct plan_options *o, struct err *e);
+void plan_release(struct plan *pl);
+
+/* The plan as the documented JSON (docs/plan.md), with a final newline. */
+void plan_json(const struct plan *pl, struct buf *out);
+/* The plan for a person to read: per target the counts, then the actions. */
+void plan_text(const struct plan *pl, struct buf *out);
+
+/*
+ * roster person ID --explain: every entitlement of the person with the rule
+ * and contract or assignment behind it and its dates, the account state on
+ * each target, and every attribute value with the mapping that made it. As
+ * JSON (json != 0) or text, appended to out. Returns 0, -1 with e set.
+ */
+int plan_explain(const struct ruleset *rs, const struct snapshot *s, const struct known_state *k, civil_day at,
+		 const char *employee_id, int json, struct buf *out, struct err *e);
+
+#endif

@@ -1,0 +1,240 @@
+/*
+ * The plan written out: as the documented JSON (docs/plan.md) and as text
+ * for a person. Both are made with buf, in the plan's own order, so the
+ * same plan gives the same bytes.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "plan/plan.h"
+#include "plan/plan_int.h"
+#include "util/banned.h"
+
+static void
+json_day(struct buf *out, civil_day d, civil_day none)
+{
+	char s[DATE_STR_MAX];
+
+	if (d == none || d == DATE_NONE || d == PERIOD_DAWN) {
+		buf_adds(out, "null");
+		return;
+	}
+	date_format(d, s);
+	buf_addf(out, "\"%s\"", s);
+}
+
+void
+plan_reason_json(const struct plan_reason *r, struct buf *out)
+{
+	if (!r->rule) {
+		buf_adds(out, "{\"note\": ");
+		buf_add_json_str(out, r->note);
+		buf_addch(out, '}');
+		return;
+	}
+	buf_adds(out, "{\"rule\": ");
+	buf_add_json_str(out, r->rule);
+	if (r->contract) {
+		buf_adds(out, ", \"contract\": ");
+		buf_add_json_str(out, r->contract);
+	} else if (r->assignment_kind) {
+		buf_adds(out, ", \"assignment\": {\"kind\": ");
+		buf_add_json_str(out, r->assignment_kind);
+		buf_adds(out, ", \"value\": ");
+		buf_add_json_str(out, r->assignment_value);
+		buf_addch(out, '}');
+	}
+	buf_adds(out, ", \"from\": ");
+	json_day(out, r->from, PERIOD_DAWN);
+	buf_adds(out, ", \"until\": ");
+	json_day(out, r->until, DATE_NONE);
+	if (r->inherited_from) {
+		buf_adds(out, ", \"inherited_from\": ");
+		buf_add_json_str(out, r->inherited_from);
+		buf_adds(out, ", \"via_rule\": ");
+		buf_add_json_str(out, r->via_rule);
+	}
+	buf_addch(out, '}');
+}
+
+void
+plan_reason_text(const struct plan_reason *r, struct buf *out)
+{
+	char from[DATE_STR_MAX] = "…", until[DATE_STR_MAX] = "open";
+
+	if (!r->rule) {
+		buf_adds(out, r->note);
+		return;
+	}
+	if (r->from != PERIOD_DAWN && r->from != DATE_NONE)
+		date_format(r->from, from);
+	if (r->until != DATE_NONE)
+		date_format(r->until, until);
+	buf_addf(out, "rule \"%s\"", r->rule);
+	if (r->inherited_from)
+		buf_addf(out, " of %s, inherited through rule \"%s\"", r->inherited_from, r->via_rule);
+	if (r->contract)
+		buf_addf(out, ", contract %s", r->contract);
+	else if (r->assignment_kind)
+		buf_addf(out, ", assignment %s %s", r->assignment_kind, r->assignment_value);
+	buf_addf(out, ", %s – %s", from, until);
+}
+
+static void
+values_json(const struct plan_action *a, struct buf *out)
+{
+	int unsent = 0;
+
+	buf_adds(out, a->op == OP_CREATE ? ", \"attributes\": {" : ", \"changes\": {");
+	for (size_t i = 0; i < a->nvalues; i++) {
+		const struct plan_value *v = &a->values[i];
+
+		unsent |= !v->send;
+		if (i)
+			buf_adds(out, ", ");
+		buf_add_json_str(out, v->name);
+		buf_adds(out, ": ");
+		if (a->op == OP_CREATE) {
+			buf_add_json_str(out, v->value);
+			continue;
+		}
+		buf_adds(out, "{\"old\": ");
+		buf_add_json_str(out, v->old);
+		buf_adds(out, ", \"new\": ");
+		buf_add_json_str(out, v->value);
+		buf_addch(out, '}');
+	}
+	buf_addch(out, '}');
+	if (!unsent)
+		return;
+	/* send: false — kept by roster, never sent to the target */
+	buf_adds(out, ", \"not_sent\": [");
+	for (size_t i = 0, n = 0; i < a->nvalues; i++) {
+		if (a->values[i].send)
+			continue;
+		if (n++)
+			buf_adds(out, ", ");
+		buf_add_json_str(out, a->values[i].name);
+	}
+	buf_addch(out, ']');
+}
+
+void
+plan_json(const struct plan *pl, struct buf *out)
+{
+	char at[DATE_STR_MAX];
+
+	date_format(pl->at, at);
+	buf_addf(out, "{\n  \"at\": \"%s\",\n  \"actions\": [", at);
+	for (size_t i = 0; i < pl->nactions; i++) {
+		const struct plan_action *a = &pl->actions[i];
+
+		buf_adds(out, i ? ",\n    {\"target\": " : "\n    {\"target\": ");
+		buf_add_json_str(out, pl->rs->targets[a->target].cfg->name);
+		buf_adds(out, ", \"employee_id\": ");
+		buf_add_json_str(out, a->employee_id);
+		buf_addf(out, ", \"op\": \"%s\", \"account\": %d", plan_op_name(a->op), a->seq);
+		if (a->op == OP_CREATE)
+			buf_addf(out, ", \"enabled\": %s", a->enabled ? "true" : "false");
+		if (a->op == OP_CREATE || a->op == OP_UPDATE)
+			values_json(a, out);
+		if (a->permission) {
+			buf_adds(out, ", \"permission\": ");
+			buf_add_json_str(out, a->permission);
+		}
+		buf_adds(out, ", \"reasons\": [");
+		for (size_t r = 0; r < a->nreasons; r++) {
+			if (r)
+				buf_adds(out, ", ");
+			plan_reason_json(&a->reasons[r], out);
+		}
+		buf_adds(out, "]}");
+	}
+	buf_adds(out, pl->nactions ? "\n  ],\n  \"problems\": [" : "],\n  \"problems\": [");
+	for (size_t i = 0; i < pl->nproblems; i++) {
+		const struct plan_problem *p = &pl->problems[i];
+
+		buf_adds(out, i ? ",\n    {\"target\": " : "\n    {\"target\": ");
+		buf_add_json_str(out, pl->rs->targets[p->target].cfg->name);
+		buf_adds(out, ", \"employee_id\": ");
+		buf_add_json_str(out, p->employee_id);
+		buf_adds(out, ", \"message\": ");
+		buf_add_json_str(out, p->message);
+		buf_addch(out, '}');
+	}
+	buf_adds(out, pl->nproblems ? "\n  ],\n  \"summary\": {" : "],\n  \"summary\": {");
+	for (size_t t = 0, nt = 0; t < pl->rs->ntargets; t++) {
+		if (!pl->planned[t])
+			continue;
+		buf_adds(out, nt++ ? ",\n    " : "\n    ");
+		buf_add_json_str(out, pl->rs->targets[t].cfg->name);
+		buf_adds(out, ": {");
+		for (int op = 0, n = 0; op < OP_COUNT; op++)
+			if (pl->counts[t][op])
+				buf_addf(out, "%s\"%s\": %zu", n++ ? ", " : "", plan_op_name(op), pl->counts[t][op]);
+		buf_addch(out, '}');
+	}
+	buf_adds(out, "\n  }\n}\n");
+}
+
+static void
+action_text(const struct plan *pl, const struct plan_action *a, struct buf *out)
+{
+	char label[512];
+
+	(void)pl;
+	snapshot_person_label(a->person, label, sizeof(label));
+	buf_addf(out, "  %-8s %-10s %s", plan_op_name(a->op), a->employee_id, label);
+	if (a->permission)
+		buf_addf(out, ": %s", a->permission);
+	if (a->op == OP_CREATE)
+		buf_adds(out, a->enabled ? " (enabled)" : " (disabled)");
+	buf_addch(out, '\n');
+	for (size_t i = 0; i < a->nvalues; i++) {
+		const struct plan_value *v = &a->values[i];
+
+		if (a->op == OP_CREATE)
+			buf_addf(out, "      %s: %s%s\n", v->name, v->value, v->send ? "" : "  (not sent)");
+		else
+			buf_addf(out, "      %s: %s -> %s%s\n", v->name, v->old, v->value,
+				 v->send ? "" : "  (not sent)");
+	}
+	for (size_t r = 0; r < a->nreasons; r++) {
+		buf_adds(out, "      because ");
+		plan_reason_text(&a->reasons[r], out);
+		buf_addch(out, '\n');
+	}
+}
+
+void
+plan_text(const struct plan *pl, struct buf *out)
+{
+	char at[DATE_STR_MAX];
+
+	date_format(pl->at, at);
+	buf_addf(out, "plan for %s: %zu action%s, %zu person%s evaluated\n", at, pl->nactions,
+		 pl->nactions == 1 ? "" : "s", pl->npersons, pl->npersons == 1 ? "" : "s");
+	for (size_t t = 0; t < pl->rs->ntargets; t++) {
+		size_t total = 0;
+
+		if (!pl->planned[t])
+			continue;
+		buf_addf(out, "\n%s:", pl->rs->targets[t].cfg->name);
+		for (int op = 0; op < OP_COUNT; op++)
+			if (pl->counts[t][op]) {
+				buf_addf(out, "%s %zu %s", total ? "," : "", pl->counts[t][op], plan_op_name(op));
+				total += pl->counts[t][op];
+			}
+		buf_adds(out, total ? "\n" : " nothing to do\n");
+		for (size_t i = 0; i < pl->nactions; i++)
+			if (pl->actions[i].target == t)
+				action_text(pl, &pl->actions[i], out);
+	}
+	if (pl->nproblems) {
+		buf_addf(out, "\n%zu problem%s (nothing is planned for these accounts):\n", pl->nproblems,
+			 pl->nproblems == 1 ? "" : "s");
+		for (size_t i = 0; i < pl->nproblems; i++)
+			buf_addf(out, "  %s %s: %s\n", pl->rs->targets[pl->problems[i].target].cfg->name,
+				 pl->problems[i].employee_id, pl->problems[i].message);
+	}
+}
