@@ -35,6 +35,10 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Loads the configuration named by cli; on failure prints it and returns -1. */
 int cli_load_config(struct cli *cli, struct config *cfg);
 
+/* ROSTER_TIMING=1: prints how long the phase since *t0 took (for the benchmarks) and restarts *t0. */
+struct timespec;
+void cli_phase_done(const char *name, struct timespec *t0);
+
 /* The evaluation date: the --at value when given, else today in cfg's time zone. */
 int cli_eval_date(const char *at_arg, const struct config *cfg, civil_day *out, struct err *e);
 

@@ -185,22 +185,6 @@ print_summary(const struct source_cfg *src, const struct snapshot_meta *meta, co
 		printf("  no changes since the previous snapshot\n");
 }
 
-/* ROSTER_TIMING=1 prints how long each phase took, for the benchmarks. */
-static void
-phase_done(const char *name, struct timespec *t0)
-{
-	struct timespec t1;
-	static int on = -1;
-
-	if (on < 0)
-		on = getenv("ROSTER_TIMING") != NULL;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (on)
-		fprintf(stderr, "timing: %-8s %8.3f s\n", name,
-			(double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9);
-	*t0 = t1;
-}
-
 static void
 now_utc(char *out, size_t outlen)
 {
@@ -245,7 +229,7 @@ import_one(const struct config *cfg, const struct source_cfg *src, struct vault 
 		goto out;
 	}
 	testhook_kill("import-read");
-	phase_done("read", &t0);
+	cli_phase_done("read", &t0);
 	if (ps.nerrors && !o->skip_invalid) {
 		if (!o->json) {
 			print_problems(&ps, PROBLEM_ERROR, "error: ");
@@ -266,11 +250,11 @@ import_one(const struct config *cfg, const struct source_cfg *src, struct vault 
 		ret = cli_fail(&e);
 		goto rollback;
 	}
-	phase_done("load", &t0);
+	cli_phase_done("load", &t0);
 	if (o->skip_invalid && ps.nerrors && have_prev)
 		carried = source_carry_over(&prev, &next, &ps);
 	diff_snapshots(&prev, have_prev ? prevmeta.at : at, &next, at, &cs);
-	phase_done("diff", &t0);
+	cli_phase_done("diff", &t0);
 	import_guard(src, &cs, next.npersons, &gv);
 	cfg_limit_format(&src->max_removed, limit, sizeof(limit));
 	json_object_set_new(res, "guard",
@@ -304,12 +288,12 @@ import_one(const struct config *cfg, const struct source_cfg *src, struct vault 
 		ret = cli_fail(&e);
 		goto rollback;
 	}
-	phase_done("store", &t0);
+	cli_phase_done("store", &t0);
 	if (vault_commit(v, &e) < 0) {
 		ret = cli_fail(&e);
 		goto rollback;
 	}
-	phase_done("commit", &t0);
+	cli_phase_done("commit", &t0);
 	json_object_set_new(res, "stored", json_true());
 	json_object_set_new(res, "snapshot", json_integer(meta.id));
 	json_object_set_new(res, "forced", json_boolean(meta.forced));

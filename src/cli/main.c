@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -68,6 +69,21 @@ cli_load_config(struct cli *cli, struct config *cfg)
 		return -1;
 	}
 	return 0;
+}
+
+void
+cli_phase_done(const char *name, struct timespec *t0)
+{
+	struct timespec t1;
+	static int on = -1;
+
+	if (on < 0)
+		on = getenv("ROSTER_TIMING") != NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (on)
+		fprintf(stderr, "timing: %-8s %8.3f s\n", name,
+			(double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9);
+	*t0 = t1;
 }
 
 int

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "plan/plan.h"
@@ -194,6 +195,7 @@ cmd_plan(struct cli *cli, int argc, char **argv)
 	struct buf out = BUF_INIT;
 	struct err e;
 	int c, json = 0, ret = EXIT_OK, planned = 0;
+	struct timespec t0;
 
 	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (c) {
@@ -215,19 +217,27 @@ cmd_plan(struct cli *cli, int argc, char **argv)
 	err_init(&e);
 	snapshot_init(&s);
 	known_init(&k);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (cli_eval_date(at_arg, &cfg, &po.at, &e) < 0 || !(rs = ruleset_compile(&cfg, &e)) ||
-	    !(v = vault_open(cfg.vault_path, &e)) || cli_plan_state(&cfg, v, po.person, &s, &k, &e) < 0 ||
-	    plan_build(&pl, rs, &s, &k, &po, &e) < 0) {
+	    !(v = vault_open(cfg.vault_path, &e)) || cli_plan_state(&cfg, v, po.person, &s, &k, &e) < 0) {
+		ret = cli_fail(&e);
+		goto out;
+	}
+	cli_phase_done("load", &t0);
+	if (plan_build(&pl, rs, &s, &k, &po, &e) < 0) {
 		ret = cli_fail(&e);
 		goto out;
 	}
 	planned = 1;
+	cli_phase_done("plan", &t0);
 	if (json || output)
 		plan_json(&pl, &out);
+	cli_phase_done("json", &t0);
 	if (output && file_write_atomic(output, out.s, out.len, &e) < 0) {
 		ret = cli_fail(&e);
 		goto out;
 	}
+	cli_phase_done("write", &t0);
 	if (!json) {
 		buf_reset(&out);
 		plan_text(&pl, &out);

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <utf8proc.h>
 
 #include "plan/plan.h"
@@ -38,7 +40,8 @@ enum how { HOW_NONE, HOW_TEMPLATE, HOW_CANDIDATE, HOW_ITERATE, HOW_REF, HOW_LUA,
 
 struct pinfo {
 	const struct person *p;
-	size_t e0, e1; /* its entitlements in build.es */
+	const struct entitlement *ev; /* its entitlements */
+	size_t en;
 	civil_day first;
 	const struct contract *primary; /* on the evaluation date */
 	const char *manager;		/* employee_id, "" when none */
@@ -61,6 +64,11 @@ struct want {
 	const char *problem;
 };
 
+/*
+ * The work of one thread. What is shared (read only while the threads run)
+ * comes first; a worker copies it and has its own record, buffers, wants,
+ * taken values, Lua sandbox and arena for what it makes.
+ */
 struct build {
 	struct plan *pl;
 	const struct ruleset *rs;
@@ -68,23 +76,26 @@ struct build {
 	const struct known_state *k;
 	civil_day at;
 	int one; /* planning one person only */
-	struct entitlements es;
 	struct pinfo *pi;
 	size_t npi;
 	struct strmap by_id; /* employee_id -> index into pi */
+	/* the worker's own */
+	struct luasandbox *lua;
+	struct arena arena; /* the values, reasons and notes it makes */
 	struct rules_record rec;
 	struct buf tmp, tmp2, foldbuf;
 	struct period *periods;
 	size_t periods_cap;
 	struct window *windows;
 	size_t windows_cap;
-	/* per target */
+	struct want *w;
+	struct plan_problem *problems;
+	size_t nproblems, problems_cap;
+	/* the target it works on */
 	const struct ruleset_target *rt;
 	size_t t;
-	struct want *w;
 	struct strmap *taken; /* per attribute (unique ones) */
 	struct arena tarena;  /* folded values of this target */
-	struct err *e;
 };
 
 /* ---- order ---- */
@@ -220,7 +231,7 @@ problem(struct build *b, size_t pidx, const char *fmt, const char *a1, const cha
 	if (w->problem)
 		return;
 	snprintf(msg, sizeof(msg), fmt, a1, a2);
-	w->problem = arena_strdup(&b->pl->arena, msg);
+	w->problem = arena_strdup(&b->arena, msg);
 }
 
 /* Renders t for the record into b->tmp (reset first); -1 when it is too long. */
@@ -240,7 +251,8 @@ make_unique(struct build *b, size_t pidx, size_t ai)
 	struct want *w = &b->w[pidx];
 	size_t own = token_of(b, pidx), max = ca->max_length > 0 ? (size_t)ca->max_length : (size_t)-1;
 	char *first = NULL, nbuf[8];
-	int any = 0;
+	size_t head = 0;
+	int any = 0, slow = 0;
 
 	for (size_t k = 0; k < ca->nunique; k++) {
 		if (render(b, ra->unique[k]) < 0)
@@ -252,7 +264,7 @@ make_unique(struct build *b, size_t pidx, size_t ai)
 		if (!first)
 			first = arena_strndup(&b->tarena, b->tmp.s, b->tmp.len);
 		if (is_free(b, ai, buf_str(&b->tmp), own)) {
-			w->vals[ai] = arena_strndup(&b->pl->arena, b->tmp.s, b->tmp.len);
+			w->vals[ai] = arena_strndup(&b->arena, b->tmp.s, b->tmp.len);
 			w->how[ai] = HOW_CANDIDATE;
 			w->which[ai] = (unsigned char)(k + 1);
 			take(b, ai, w->vals[ai], own);
@@ -263,47 +275,57 @@ make_unique(struct build *b, size_t pidx, size_t ai)
 		problem(b, pidx, "attribute \"%s\": every candidate is empty for this person%s", ca->name, "");
 		return;
 	}
+	/*
+	 * Where {n} lands: the iterate template rendered once with a mark for n
+	 * gives the text before and after it (without iterate: the first
+	 * candidate, then n). When a filter on {n} hides the mark, every n is
+	 * rendered in full.
+	 */
+	buf_reset(&b->tmp2);
+	if (ra->iterate) {
+		const char *mark;
+
+		b->rec.n = "\x01";
+		if (render(b, ra->iterate) == 0 && (mark = memchr(b->tmp.s ? b->tmp.s : "", 1, b->tmp.len)) &&
+		    !memchr(mark + 1, 1, b->tmp.len - (size_t)(mark - b->tmp.s) - 1)) {
+			head = (size_t)(mark - b->tmp.s);
+			buf_add(&b->tmp2, b->tmp.s, b->tmp.len);
+		} else {
+			slow = 1;
+		}
+		b->rec.n = NULL;
+	} else {
+		head = strlen(first);
+		buf_add(&b->tmp2, first, head);
+		buf_addch(&b->tmp2, 1);
+	}
 	for (int n = 2; n <= 99; n++) {
 		size_t nlen = (size_t)snprintf(nbuf, sizeof(nbuf), "%d", n);
 
-		if (ra->iterate) {
-			size_t pre;
-
-			b->rec.n = "";
-			render(b, ra->iterate);
-			buf_reset(&b->tmp2);
-			buf_add(&b->tmp2, b->tmp.s ? b->tmp.s : "", b->tmp.len);
+		buf_reset(&b->tmp);
+		if (slow) {
 			b->rec.n = nbuf;
-			if (render(b, ra->iterate) < 0)
+			if (render(b, ra->iterate) < 0 || cp_len(b->tmp.s, b->tmp.len) > max) {
+				b->rec.n = NULL;
 				continue;
-			b->rec.n = NULL;
-			/* where {n} landed: after the part the renderings with and without it share */
-			for (pre = 0; pre < b->tmp.len && pre < b->tmp2.len && b->tmp.s[pre] == b->tmp2.s[pre]; pre++)
-				;
-			while (pre > 0 && ((unsigned char)b->tmp.s[pre] & 0xc0) == 0x80)
-				pre--;
-			if (cp_len(b->tmp.s, b->tmp.len) > max) {
-				size_t over = cp_len(b->tmp.s, b->tmp.len) - max, keep;
-				size_t head = cp_len(b->tmp.s, pre);
-
-				if (over >= head)
-					continue;
-				keep = cp_cut(b->tmp.s, pre, head - over);
-				memmove(b->tmp.s + keep, b->tmp.s + pre, b->tmp.len - pre);
-				b->tmp.len -= pre - keep;
-				b->tmp.s[b->tmp.len] = '\0';
 			}
+			b->rec.n = NULL;
 		} else {
-			size_t flen = strlen(first), fcp = cp_len(first, flen);
+			const char *h = b->tmp2.s, *tail = b->tmp2.s + head + 1;
+			size_t tlen = b->tmp2.len - head - 1, hcp = cp_len(h, head), rest = cp_len(tail, tlen) + nlen;
 
-			buf_reset(&b->tmp);
-			if (nlen >= max)
-				continue;
-			buf_add(&b->tmp, first, fcp + nlen > max ? cp_cut(first, flen, max - nlen) : flen);
+			if (hcp + rest > max) { /* shorten the part before the number */
+				if (rest >= max)
+					continue;
+				buf_add(&b->tmp, h, cp_cut(h, head, max - rest));
+			} else {
+				buf_add(&b->tmp, h, head);
+			}
 			buf_add(&b->tmp, nbuf, nlen);
+			buf_add(&b->tmp, tail, tlen);
 		}
 		if (b->tmp.len && is_free(b, ai, buf_str(&b->tmp), own)) {
-			w->vals[ai] = arena_strndup(&b->pl->arena, b->tmp.s, b->tmp.len);
+			w->vals[ai] = arena_strndup(&b->arena, b->tmp.s, b->tmp.len);
 			w->how[ai] = HOW_ITERATE;
 			w->which[ai] = (unsigned char)n;
 			take(b, ai, w->vals[ai], own);
@@ -371,7 +393,7 @@ make_attrs(struct build *b, size_t pidx, int late)
 					ca->name, "");
 				break;
 			}
-			w->vals[ai] = arena_strndup(&b->pl->arena, buf_str(&b->tmp), b->tmp.len);
+			w->vals[ai] = arena_strndup(&b->arena, buf_str(&b->tmp), b->tmp.len);
 			w->how[ai] = HOW_TEMPLATE;
 			break;
 		case ATTR_UNIQUE: make_unique(b, pidx, ai); break;
@@ -387,11 +409,11 @@ make_attrs(struct build *b, size_t pidx, int late)
 			snprintf(who, sizeof(who), "%s (%s)", pi->p->f[P_EMPLOYEE_ID], label);
 			err_init(&le);
 			buf_reset(&b->tmp);
-			if (luasandbox_call(b->rs->lua, ra->lua, lua_get, &b->rec, who, &b->tmp, &le) < 0) {
+			if (luasandbox_call(b->lua, ra->lua, lua_get, &b->rec, who, &b->tmp, &le) < 0) {
 				problem(b, pidx, "%s%s", le.msg, "");
 				break;
 			}
-			w->vals[ai] = arena_strndup(&b->pl->arena, buf_str(&b->tmp), b->tmp.len);
+			w->vals[ai] = arena_strndup(&b->arena, buf_str(&b->tmp), b->tmp.len);
 			w->how[ai] = HOW_LUA;
 			break;
 		}
@@ -420,11 +442,11 @@ decide(struct build *b, size_t pidx)
 
 	memset(w, 0, sizeof(*w));
 	w->next_create = DATE_NONE;
-	for (size_t i = pi->e0; i < pi->e1; i++) {
-		if (!is_account(&b->es.v[i], b->t))
+	for (size_t i = 0; i < pi->en; i++) {
+		if (!is_account(&pi->ev[i], b->t))
 			continue;
 		XGROW(b->periods, b->periods_cap, np + 1);
-		b->periods[np++] = b->es.v[i].period;
+		b->periods[np++] = pi->ev[i].period;
 	}
 	nw = lifecycle_windows(b->periods, np, &ct->lifecycle, NULL, 0);
 	XGROW(b->windows, b->windows_cap, nw + 1);
@@ -501,7 +523,7 @@ static void
 add_reason(struct build *b, struct plan_action *a, const struct entitlement *en, const char *note)
 {
 	struct plan_reason *r;
-	struct plan_reason *nv = arena_alloc(&b->pl->arena, (a->nreasons + 1) * sizeof(*nv));
+	struct plan_reason *nv = arena_alloc(&b->arena, (a->nreasons + 1) * sizeof(*nv));
 
 	if (a->nreasons)
 		memcpy(nv, a->reasons, a->nreasons * sizeof(*nv));
@@ -511,7 +533,7 @@ add_reason(struct build *b, struct plan_action *a, const struct entitlement *en,
 		reason_from(r, en);
 	} else {
 		memset(r, 0, sizeof(*r));
-		r->note = arena_strdup(&b->pl->arena, note);
+		r->note = arena_strdup(&b->arena, note);
 	}
 }
 
@@ -522,8 +544,8 @@ window_reasons(struct build *b, size_t pidx, struct plan_action *a)
 	const struct pinfo *pi = &b->pi[pidx];
 	const struct want *w = &b->w[pidx];
 
-	for (size_t i = pi->e0; i < pi->e1; i++) {
-		const struct entitlement *en = &b->es.v[i];
+	for (size_t i = 0; i < pi->en; i++) {
+		const struct entitlement *en = &pi->ev[i];
 
 		if (is_account(en, b->t) && en->period.start <= w->win.end && en->period.end >= w->win.start)
 			add_reason(b, a, en, NULL);
@@ -562,8 +584,8 @@ permissions(struct build *b, size_t pidx, struct bucket *bk)
 	size_t ng = 0, nm, gi = 0, mi = 0;
 
 	if (w->exists)
-		for (size_t i = pi->e0; i < pi->e1; i++) {
-			const struct entitlement *en = &b->es.v[i];
+		for (size_t i = 0; i < pi->en; i++) {
+			const struct entitlement *en = &pi->ev[i];
 
 			if (en->target == b->t && en->group && en->period.start <= b->at && b->at <= en->period.end) {
 				g = xrealloc(g, (ng + 1) * sizeof(*g));
@@ -592,8 +614,8 @@ permissions(struct build *b, size_t pidx, struct bucket *bk)
 			int any = 0;
 
 			a->permission = m[mi].permission;
-			for (size_t i = pi->e0; i < pi->e1; i++) {
-				const struct entitlement *en = &b->es.v[i];
+			for (size_t i = 0; i < pi->en; i++) {
+				const struct entitlement *en = &pi->ev[i];
 
 				if (en->target == b->t && en->group && !strcmp(en->group, m[mi].permission) &&
 				    en->period.end < b->at) {
@@ -623,19 +645,17 @@ diff_person(struct build *b, size_t pidx, struct bucket *bk)
 	struct plan_action *a;
 
 	if (w->problem) {
-		struct plan *pl = b->pl;
-
-		XGROW(pl->problems, pl->problems_cap, pl->nproblems + 1);
-		pl->problems[pl->nproblems].target = b->t;
-		pl->problems[pl->nproblems].employee_id = pi->p->f[P_EMPLOYEE_ID];
-		pl->problems[pl->nproblems++].message = w->problem;
+		XGROW(b->problems, b->problems_cap, b->nproblems + 1);
+		b->problems[b->nproblems].target = b->t;
+		b->problems[b->nproblems].employee_id = pi->p->f[P_EMPLOYEE_ID];
+		b->problems[b->nproblems++].message = w->problem;
 		return; /* nothing is planned for an account that cannot be made right */
 	}
 	if (w->exists && !kn) {
 		a = action_new(b, bk, pidx, OP_CREATE);
 		a->enabled = w->v.state == ACCOUNT_ENABLED;
 		a->nvalues = b->rt->nattrs;
-		a->values = arena_alloc(&b->pl->arena, (a->nvalues + 1) * sizeof(*a->values));
+		a->values = arena_alloc(&b->arena, (a->nvalues + 1) * sizeof(*a->values));
 		for (size_t i = 0; i < b->rt->nattrs; i++) {
 			a->values[i].name = b->rt->attrs[i].cfg->name;
 			a->values[i].value = w->vals[i] ? w->vals[i] : "";
@@ -660,7 +680,7 @@ diff_person(struct build *b, size_t pidx, struct bucket *bk)
 		}
 		if (nch) {
 			a = action_new(b, bk, pidx, OP_UPDATE);
-			a->values = arena_alloc(&b->pl->arena, (nch + 1) * sizeof(*a->values));
+			a->values = arena_alloc(&b->arena, (nch + 1) * sizeof(*a->values));
 			for (size_t i = 0; i < b->rt->nattrs; i++) {
 				const char *old = known_attr(kn, b->rt->attrs[i].cfg->name);
 				const char *now = w->vals[i] ? w->vals[i] : "";
@@ -784,9 +804,9 @@ plan_target(struct build *b, size_t t)
 		struct want *w = &b->w[p];
 
 		decide(b, p);
-		w->vals = arena_alloc(&b->pl->arena, (nattrs + 1) * sizeof(*w->vals));
+		w->vals = arena_alloc(&b->arena, (nattrs + 1) * sizeof(*w->vals));
 		memset(w->vals, 0, (nattrs + 1) * sizeof(*w->vals));
-		w->how = arena_alloc(&b->pl->arena, 2 * (nattrs + 1));
+		w->how = arena_alloc(&b->arena, 2 * (nattrs + 1));
 		memset(w->how, 0, 2 * (nattrs + 1));
 		w->which = w->how + nattrs + 1;
 	}
@@ -806,20 +826,105 @@ target_release(struct build *b)
 	arena_release(&b->tarena);
 }
 
+/* The worker's own parts, on top of a copy of the shared ones. */
+static void
+worker_init(struct build *wk, const struct build *shared, struct luasandbox *lua)
+{
+	*wk = *shared;
+	wk->lua = lua;
+	memset(&wk->arena, 0, sizeof(wk->arena));
+	rules_record_init(&wk->rec, shared->s, NULL, NULL, NULL);
+	memset(&wk->tmp, 0, sizeof(wk->tmp));
+	memset(&wk->tmp2, 0, sizeof(wk->tmp2));
+	memset(&wk->foldbuf, 0, sizeof(wk->foldbuf));
+	wk->periods = NULL;
+	wk->windows = NULL;
+	wk->periods_cap = wk->windows_cap = 0;
+	wk->w = xcalloc(shared->npi + 1, sizeof(*wk->w));
+	wk->problems = NULL;
+	wk->nproblems = wk->problems_cap = 0;
+	wk->taken = NULL;
+	memset(&wk->tarena, 0, sizeof(wk->tarena));
+}
+
+/* Frees the worker's own parts; its arena is handed to the plan. */
+static void
+worker_release(struct build *wk, struct plan *pl)
+{
+	arena_adopt(&pl->arena, &wk->arena);
+	rules_record_release(&wk->rec);
+	buf_release(&wk->tmp);
+	buf_release(&wk->tmp2);
+	buf_release(&wk->foldbuf);
+	free(wk->periods);
+	free(wk->windows);
+	free(wk->w);
+	free(wk->problems);
+}
+
+/* Entitlements of persons [from, to) of b->pi, into es; pinfo.ev are set once all are made. */
+struct entitle_job {
+	const struct build *b;
+	size_t from, to;
+	struct entitlements es;
+	size_t *start; /* per person: the index of its first entitlement in es */
+	struct err e;
+	int ret;
+};
+
+static void *
+entitle_run(void *arg)
+{
+	struct entitle_job *j = arg;
+	const struct build *b = j->b;
+	struct rules_record rec;
+
+	rules_record_init(&rec, b->s, NULL, NULL, NULL);
+	err_init(&j->e);
+	for (size_t i = j->from; i < j->to; i++) {
+		const struct person *p = b->pi[i].p;
+
+		j->start[i - j->from] = j->es.n;
+		if (p->present && entitle_person(b->rs, b->s, p, &rec, &j->es, &j->e) < 0) {
+			j->ret = -1;
+			break;
+		}
+	}
+	j->start[j->to - j->from] = j->es.n;
+	rules_record_release(&rec);
+	return NULL;
+}
+
+#define THREADS_MAX 2 /* the machines we aim at have two cores; more add little here */
+
+static int
+threads(size_t work)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n > THREADS_MAX)
+		n = THREADS_MAX;
+	if (n < 1)
+		n = 1;
+	return work < 2000 ? 1 : (int)n;
+}
+
 static int
 build_init(struct build *b, struct plan *pl, const struct ruleset *rs, const struct snapshot *s,
-	   const struct known_state *k, civil_day at, const char *person, struct err *e)
+	   const struct known_state *k, civil_day at, const char *person, struct entitle_job *jobs, int *njobs,
+	   struct err *e)
 {
+	size_t per;
+	pthread_t tid[THREADS_MAX];
+	int started[THREADS_MAX] = { 0 };
+
 	memset(b, 0, sizeof(*b));
 	b->pl = pl;
 	b->rs = rs;
 	b->s = s;
 	b->k = k;
 	b->at = at;
-	b->e = e;
 	b->one = person != NULL;
-	entitlements_init(&b->es);
-	rules_record_init(&b->rec, s, NULL, NULL, NULL);
 	b->pi = xcalloc(s->npersons + 1, sizeof(*b->pi));
 	for (size_t i = 0; i < s->npersons; i++) {
 		const struct person *p = &s->persons[i];
@@ -829,10 +934,6 @@ build_init(struct build *b, struct plan *pl, const struct ruleset *rs, const str
 			continue;
 		pi = &b->pi[b->npi++];
 		pi->p = p;
-		pi->e0 = b->es.n;
-		if (p->present && entitle_person(rs, s, p, &b->rec, &b->es, e) < 0)
-			return -1;
-		pi->e1 = b->es.n;
 		pi->first = DATE_NONE;
 		for (size_t c = 0; p->present && c < p->ncontracts; c++)
 			if (s->contracts[p->contract0 + c].start < pi->first)
@@ -845,23 +946,99 @@ build_init(struct build *b, struct plan *pl, const struct ruleset *rs, const str
 	qsort(b->pi, b->npi, sizeof(*b->pi), pinfo_cmp);
 	for (size_t i = 0; i < b->npi; i++)
 		strmap_put(&b->by_id, b->pi[i].p->f[P_EMPLOYEE_ID], i);
-	b->w = xcalloc(b->npi + 1, sizeof(*b->w));
+	/* the entitlements, the persons split between the threads */
+	*njobs = threads(b->npi);
+	per = (b->npi + (size_t)*njobs - 1) / (size_t)*njobs;
+	for (int j = 0; j < *njobs; j++) {
+		jobs[j].b = b;
+		jobs[j].from = per * (size_t)j < b->npi ? per * (size_t)j : b->npi;
+		jobs[j].to = jobs[j].from + per < b->npi ? jobs[j].from + per : b->npi;
+		entitlements_init(&jobs[j].es);
+		jobs[j].start = xcalloc(jobs[j].to - jobs[j].from + 1, sizeof(*jobs[j].start));
+		jobs[j].ret = 0;
+	}
+	for (int j = 1; j < *njobs; j++)
+		started[j] = !pthread_create(&tid[j], NULL, entitle_run, &jobs[j]);
+	entitle_run(&jobs[0]);
+	for (int j = 1; j < *njobs; j++)
+		if (started[j])
+			pthread_join(tid[j], NULL);
+		else
+			entitle_run(&jobs[j]); /* no thread: here, then */
+	for (int j = 0; j < *njobs; j++) {
+		if (jobs[j].ret < 0) {
+			*e = jobs[j].e;
+			return -1;
+		}
+		for (size_t i = jobs[j].from; i < jobs[j].to; i++) {
+			b->pi[i].ev = jobs[j].es.v + jobs[j].start[i - jobs[j].from];
+			b->pi[i].en = jobs[j].start[i - jobs[j].from + 1] - jobs[j].start[i - jobs[j].from];
+		}
+	}
 	return 0;
 }
 
 static void
-build_release(struct build *b)
+build_release(struct build *b, struct plan *pl, struct entitle_job *jobs, int njobs)
 {
-	entitlements_release(&b->es);
-	rules_record_release(&b->rec);
+	for (int j = 0; j < njobs; j++) {
+		arena_adopt(&pl->arena, &jobs[j].es.arena); /* the group names */
+		entitlements_release(&jobs[j].es);
+		free(jobs[j].start);
+	}
 	free(b->pi);
 	strmap_release(&b->by_id);
-	buf_release(&b->tmp);
-	buf_release(&b->tmp2);
-	buf_release(&b->foldbuf);
-	free(b->periods);
-	free(b->windows);
-	free(b->w);
+}
+
+/* What one target's planning leaves: its actions by kind and its problems. */
+struct target_out {
+	struct bucket bk[OP_COUNT];
+	struct plan_problem *problems;
+	size_t nproblems;
+};
+
+struct target_job {
+	struct build wk;
+	size_t *next; /* the next target to take (under lock) */
+	pthread_mutex_t *lock;
+	struct target_out *out;
+};
+
+static void
+run_target(struct build *wk, size_t t, struct target_out *out)
+{
+	memset(out, 0, sizeof(*out));
+	wk->nproblems = 0;
+	plan_target(wk, t);
+	for (size_t p = 0; p < wk->npi; p++)
+		diff_person(wk, p, out->bk);
+	order_creates(wk, out->bk);
+	target_release(wk);
+	if (wk->nproblems) {
+		out->problems = xcalloc(wk->nproblems, sizeof(*out->problems));
+		memcpy(out->problems, wk->problems, wk->nproblems * sizeof(*out->problems));
+		out->nproblems = wk->nproblems;
+	}
+}
+
+static void *
+target_run(void *arg)
+{
+	struct target_job *j = arg;
+
+	for (;;) {
+		size_t t;
+
+		pthread_mutex_lock(j->lock);
+		while (*j->next < j->wk.rs->ntargets && !j->wk.pl->planned[*j->next])
+			(*j->next)++;
+		t = (*j->next)++;
+		pthread_mutex_unlock(j->lock);
+		if (t >= j->wk.rs->ntargets)
+			break;
+		run_target(&j->wk, t, &j->out[t]);
+	}
+	return NULL;
 }
 
 int
@@ -869,45 +1046,74 @@ plan_build(struct plan *pl, const struct ruleset *rs, const struct snapshot *s, 
 	   const struct plan_options *o, struct err *e)
 {
 	struct build b;
-	int ret = -1;
+	struct entitle_job ej[THREADS_MAX];
+	struct target_job tj[THREADS_MAX];
+	struct luasandbox *lua[THREADS_MAX] = { NULL };
+	pthread_t tid[THREADS_MAX];
+	int started[THREADS_MAX] = { 0 };
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct target_out *out;
+	size_t next = 0, ntargets = 0;
+	int nej = 0, nthreads, ret = -1;
 
 	memset(pl, 0, sizeof(*pl));
 	pl->at = o->at;
 	pl->rs = rs;
 	pl->counts = xcalloc(rs->ntargets + 1, sizeof(*pl->counts));
 	pl->planned = xcalloc(rs->ntargets + 1, 1);
-	for (size_t t = 0; t < rs->ntargets; t++)
+	for (size_t t = 0; t < rs->ntargets; t++) {
 		pl->planned[t] = !o->target || !strcmp(rs->targets[t].cfg->name, o->target);
+		ntargets += pl->planned[t];
+	}
 	if (o->target && !config_target(rs->cfg, o->target))
 		return err_set(e, ERR_INVALID, "--target: no target named \"%s\" in %s", o->target, rs->cfg->file);
-	if (build_init(&b, pl, rs, s, k, o->at, o->person, e) < 0)
+	if (build_init(&b, pl, rs, s, k, o->at, o->person, ej, &nej, e) < 0)
 		goto out;
 	pl->npersons = b.npi;
+	/* the targets, each on the next free thread */
+	out = xcalloc(rs->ntargets + 1, sizeof(*out));
+	nthreads = ntargets < 2 ? 1 : threads(b.npi);
+	for (int j = 1; j < nthreads; j++)
+		if (rs->lua && !(lua[j] = ruleset_lua_clone(rs)))
+			nthreads = j; /* a sandbox is for one thread: fewer threads, then */
+	for (int j = 0; j < nthreads; j++) {
+		worker_init(&tj[j].wk, &b, j ? lua[j] : rs->lua);
+		tj[j].next = &next;
+		tj[j].lock = &lock;
+		tj[j].out = out;
+	}
+	for (int j = 1; j < nthreads; j++)
+		started[j] = !pthread_create(&tid[j], NULL, target_run, &tj[j]);
+	target_run(&tj[0]);
+	for (int j = 1; j < nthreads; j++)
+		if (started[j])
+			pthread_join(tid[j], NULL);
 	for (size_t t = 0; t < rs->ntargets; t++) {
-		struct bucket bk[OP_COUNT];
+		struct target_out *to = &out[t];
 
-		if (!pl->planned[t])
-			continue;
-		memset(bk, 0, sizeof(bk));
-		plan_target(&b, t);
-		for (size_t p = 0; p < b.npi; p++)
-			diff_person(&b, p, bk);
-		order_creates(&b, bk);
 		for (int op = 0; op < OP_COUNT; op++) {
-			XGROW(pl->actions, pl->actions_cap, pl->nactions + bk[op].n + 1);
-			if (bk[op].n)
-				memcpy(pl->actions + pl->nactions, bk[op].v, bk[op].n * sizeof(*bk[op].v));
-			pl->nactions += bk[op].n;
-			pl->counts[t][op] = bk[op].n;
-			free(bk[op].v);
+			XGROW(pl->actions, pl->actions_cap, pl->nactions + to->bk[op].n + 1);
+			if (to->bk[op].n)
+				memcpy(pl->actions + pl->nactions, to->bk[op].v, to->bk[op].n * sizeof(*to->bk[op].v));
+			pl->nactions += to->bk[op].n;
+			pl->counts[t][op] = to->bk[op].n;
+			free(to->bk[op].v);
 		}
-		/* the entitlements' group names live in b.es.arena: keep them with the plan */
-		target_release(&b);
+		if (to->nproblems) {
+			XGROW(pl->problems, pl->problems_cap, pl->nproblems + to->nproblems);
+			memcpy(pl->problems + pl->nproblems, to->problems, to->nproblems * sizeof(*to->problems));
+			pl->nproblems += to->nproblems;
+		}
+		free(to->problems);
+	}
+	free(out);
+	for (int j = 0; j < nthreads; j++) {
+		worker_release(&tj[j].wk, pl);
+		luasandbox_free(lua[j]);
 	}
 	ret = 0;
 out:
-	arena_adopt(&pl->arena, &b.es.arena);
-	build_release(&b);
+	build_release(&b, pl, ej, nej);
 	return ret;
 }
 
@@ -1076,16 +1282,20 @@ plan_explain(const struct ruleset *rs, const struct snapshot *s, const struct kn
 	     const char *employee_id, int json, struct buf *out, struct err *e)
 {
 	struct plan pl;
-	struct build b;
+	struct build b, wk;
+	struct entitle_job ej[THREADS_MAX];
 	struct plan_reason r;
+	const struct pinfo *pi;
 	char sat[DATE_STR_MAX], label[512];
-	int ret = -1;
+	int ret = -1, nej = 0;
 
 	memset(&pl, 0, sizeof(pl));
 	pl.rs = rs;
 	pl.at = at;
-	if (build_init(&b, &pl, rs, s, k, at, employee_id, e) < 0)
+	if (build_init(&b, &pl, rs, s, k, at, employee_id, ej, &nej, e) < 0)
 		goto out;
+	pi = &b.pi[0];
+	worker_init(&wk, &b, rs->lua);
 	date_format(at, sat);
 	snapshot_person_label(b.pi[0].p, label, sizeof(label));
 	if (json) {
@@ -1096,10 +1306,10 @@ plan_explain(const struct ruleset *rs, const struct snapshot *s, const struct kn
 		buf_addf(out, ",\n  \"at\": \"%s\",\n  \"entitlements\": [", sat);
 	} else {
 		buf_addf(out, "%s  %s, on %s\n\nentitlements%s\n", employee_id, label, sat,
-			 b.es.n ? "" : ": none (no rule grants anything)");
+			 pi->en ? "" : ": none (no rule grants anything)");
 	}
-	for (size_t i = 0; i < b.es.n; i++) {
-		const struct entitlement *en = &b.es.v[i];
+	for (size_t i = 0; i < pi->en; i++) {
+		const struct entitlement *en = &pi->ev[i];
 
 		reason_from(&r, en);
 		if (json) {
@@ -1122,22 +1332,23 @@ plan_explain(const struct ruleset *rs, const struct snapshot *s, const struct kn
 		}
 	}
 	if (json)
-		buf_adds(out, b.es.n ? "\n  ],\n  \"targets\": {" : "],\n  \"targets\": {");
+		buf_adds(out, pi->en ? "\n  ],\n  \"targets\": {" : "],\n  \"targets\": {");
 	for (size_t t = 0; t < rs->ntargets; t++) {
-		plan_target(&b, t);
+		plan_target(&wk, t);
 		if (json) {
 			buf_adds(out, t ? ",\n    " : "\n    ");
-			explain_target_json(&b, out);
+			explain_target_json(&wk, out);
 		} else {
-			explain_target_text(&b, out);
+			explain_target_text(&wk, out);
 		}
-		target_release(&b);
+		target_release(&wk);
 	}
 	if (json)
 		buf_adds(out, rs->ntargets ? "\n  }\n}\n" : "}\n}\n");
+	worker_release(&wk, &pl);
 	ret = 0;
 out:
-	build_release(&b);
+	build_release(&b, &pl, ej, nej);
 	arena_release(&pl.arena);
 	return ret;
 }

@@ -369,3 +369,30 @@ ruleset_free(struct ruleset *rs)
 	luasandbox_free(rs->lua);
 	free(rs);
 }
+
+struct luasandbox *
+ruleset_lua_clone(const struct ruleset *rs)
+{
+	struct luasandbox *sb;
+
+	if (!rs->lua || !(sb = luasandbox_new()))
+		return NULL;
+	for (size_t t = 0; t < rs->ntargets; t++)
+		for (size_t i = 0; i < rs->targets[t].nattrs; i++) {
+			const struct ruleset_attr *ra = &rs->targets[t].attrs[i];
+			struct err e;
+			char what[512];
+
+			if (ra->cfg->kind != ATTR_LUA)
+				continue;
+			err_init(&e);
+			/* named as in compile_target: messages must not tell the threads apart */
+			snprintf(what, sizeof(what), "target \"%s\": attribute \"%s\"", rs->targets[t].cfg->name,
+				 ra->cfg->name);
+			if (luasandbox_compile(sb, what, ra->cfg->lua.text, &e) != ra->lua) {
+				luasandbox_free(sb);
+				return NULL;
+			}
+		}
+	return sb;
+}

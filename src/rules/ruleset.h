@@ -62,4 +62,11 @@ struct ruleset {
 struct ruleset *ruleset_compile(const struct config *cfg, struct err *e);
 void ruleset_free(struct ruleset *rs);
 
+/*
+ * A second sandbox with every lua: chunk of rs compiled in the same order
+ * (so ruleset_attr.lua indexes it too), for another thread; NULL when rs
+ * has no Lua or it cannot be made. Free with luasandbox_free.
+ */
+struct luasandbox *ruleset_lua_clone(const struct ruleset *rs);
+
 #endif

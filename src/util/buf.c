@@ -67,22 +67,26 @@ buf_addf(struct buf *b, const char *fmt, ...)
 void
 buf_add_json_str(struct buf *b, const char *s)
 {
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)s, *run;
 
 	buf_addch(b, '"');
-	for (p = (const unsigned char *)s; *p; p++) {
+	for (;;) {
+		/* copy the longest run that needs no escape at once */
+		for (run = p; *p >= 0x20 && *p != '"' && *p != '\\'; p++)
+			;
+		if (p > run)
+			buf_add(b, run, (size_t)(p - run));
+		if (!*p)
+			break;
 		switch (*p) {
 		case '"': buf_add(b, "\\\"", 2); break;
 		case '\\': buf_add(b, "\\\\", 2); break;
 		case '\n': buf_add(b, "\\n", 2); break;
 		case '\r': buf_add(b, "\\r", 2); break;
 		case '\t': buf_add(b, "\\t", 2); break;
-		default:
-			if (*p < 0x20)
-				buf_addf(b, "\\u%04x", *p);
-			else
-				buf_addch(b, (char)*p);
+		default: buf_addf(b, "\\u%04x", *p);
 		}
+		p++;
 	}
 	buf_addch(b, '"');
 }
