@@ -172,6 +172,26 @@ out:
 	return ret;
 }
 
+struct file_sink {
+	struct atomic_file *af;
+	struct err *e;
+};
+
+static int
+sink_file(void *ctx, const char *data, size_t len)
+{
+	struct file_sink *fs = ctx;
+
+	return file_atomic_write(fs->af, data, len, fs->e);
+}
+
+static int
+sink_stdout(void *ctx, const char *data, size_t len)
+{
+	(void)ctx;
+	return fwrite(data, 1, len, stdout) == len ? 0 : -1;
+}
+
 int
 cmd_plan(struct cli *cli, int argc, char **argv)
 {
@@ -230,19 +250,40 @@ cmd_plan(struct cli *cli, int argc, char **argv)
 	}
 	planned = 1;
 	cli_phase_done("plan", &t0);
-	if (json || output)
-		plan_json(&pl, &out);
-	cli_phase_done("json", &t0);
-	if (output && file_write_atomic(output, out.s, out.len, &e) < 0) {
-		ret = cli_fail(&e);
-		goto out;
+	if (output) {
+		struct atomic_file af;
+		struct file_sink fs = { &af, &e };
+
+		if (file_atomic_open(&af, output, &e) < 0) {
+			ret = cli_fail(&e);
+			goto out;
+		}
+		if (plan_json_stream(&pl, sink_file, &fs) < 0) {
+			file_atomic_abort(&af);
+			ret = cli_fail(&e);
+			goto out;
+		}
+		if (file_atomic_commit(&af, &e) < 0) {
+			ret = cli_fail(&e);
+			goto out;
+		}
+		cli_phase_done("write", &t0);
 	}
-	cli_phase_done("write", &t0);
-	if (!json) {
-		buf_reset(&out);
-		plan_text(&pl, &out);
+	if (json) {
+		if (plan_json_stream(&pl, sink_stdout, NULL) < 0 || fflush(stdout)) {
+			fprintf(stderr, "roster: cannot write the plan to standard output\n");
+			ret = EXIT_FAILED;
+			goto out;
+		}
+	} else {
+		/* with -o the plan is in the file: here its summary */
+		if (output)
+			plan_summary_text(&pl, &out);
+		else
+			plan_text(&pl, &out);
+		fwrite(out.s ? out.s : "", 1, out.len, stdout);
 	}
-	fwrite(out.s ? out.s : "", 1, out.len, stdout);
+	cli_phase_done("print", &t0);
 	if (pl.nproblems) {
 		fprintf(stderr, "roster: %zu account%s could not be planned (see problems)\n", pl.nproblems,
 			pl.nproblems == 1 ? "" : "s");

@@ -501,40 +501,21 @@ action_new(struct build *b, struct bucket *bk, size_t pidx, enum plan_op op)
 }
 
 static void
-reason_from(struct plan_reason *r, const struct entitlement *en)
-{
-	memset(r, 0, sizeof(*r));
-	r->rule = en->rule->cfg->name;
-	if (en->assignment) {
-		r->assignment_kind = en->assignment->f[A_KIND];
-		r->assignment_value = en->assignment->f[A_VALUE];
-	} else if (en->contract) {
-		r->contract = en->contract->f[C_CONTRACT_ID];
-	}
-	r->from = en->period.start;
-	r->until = en->period.end;
-	if (en->via_rule) {
-		r->inherited_from = en->holder->f[P_EMPLOYEE_ID];
-		r->via_rule = en->via_rule->cfg->name;
-	}
-}
-
-static void
 add_reason(struct build *b, struct plan_action *a, const struct entitlement *en, const char *note)
 {
 	struct plan_reason *r;
-	struct plan_reason *nv = arena_alloc(&b->arena, (a->nreasons + 1) * sizeof(*nv));
 
-	if (a->nreasons)
-		memcpy(nv, a->reasons, a->nreasons * sizeof(*nv));
-	a->reasons = nv;
-	r = &a->reasons[a->nreasons++];
-	if (en) {
-		reason_from(r, en);
-	} else {
-		memset(r, 0, sizeof(*r));
-		r->note = arena_strdup(&b->arena, note);
+	/* room for 1, 2, 4, 8 … reasons: a new array when the count is a power of two */
+	if (!(a->nreasons & (a->nreasons - 1))) {
+		struct plan_reason *nv = arena_alloc(&b->arena, (a->nreasons ? 2 * a->nreasons : 1) * sizeof(*nv));
+
+		if (a->nreasons)
+			memcpy(nv, a->reasons, a->nreasons * sizeof(*nv));
+		a->reasons = nv;
 	}
+	r = &a->reasons[a->nreasons++];
+	r->en = en;
+	r->note = en ? NULL : arena_strdup(&b->arena, note);
 }
 
 /* The account grants behind the deciding window (those whose period meets it). */
@@ -982,7 +963,11 @@ static void
 build_release(struct build *b, struct plan *pl, struct entitle_job *jobs, int njobs)
 {
 	for (int j = 0; j < njobs; j++) {
-		arena_adopt(&pl->arena, &jobs[j].es.arena); /* the group names */
+		/* the reasons point at the entitlements, and they at their group names */
+		arena_adopt(&pl->arena, &jobs[j].es.arena);
+		XGROW(pl->keep, pl->nkeep_cap, pl->nkeep + 1);
+		pl->keep[pl->nkeep++] = jobs[j].es.v;
+		jobs[j].es.v = NULL;
 		entitlements_release(&jobs[j].es);
 		free(jobs[j].start);
 	}
@@ -1125,6 +1110,9 @@ plan_release(struct plan *pl)
 	free(pl->problems);
 	free(pl->counts);
 	free(pl->planned);
+	for (size_t i = 0; i < pl->nkeep; i++)
+		free(pl->keep[i]);
+	free(pl->keep);
 	memset(pl, 0, sizeof(*pl));
 }
 
@@ -1311,7 +1299,8 @@ plan_explain(const struct ruleset *rs, const struct snapshot *s, const struct kn
 	for (size_t i = 0; i < pi->en; i++) {
 		const struct entitlement *en = &pi->ev[i];
 
-		reason_from(&r, en);
+		r.en = en;
+		r.note = NULL;
 		if (json) {
 			buf_adds(out, i ? ",\n    {\"target\": " : "\n    {\"target\": ");
 			buf_add_json_str(out, rs->targets[en->target].cfg->name);
@@ -1349,6 +1338,6 @@ plan_explain(const struct ruleset *rs, const struct snapshot *s, const struct kn
 	ret = 0;
 out:
 	build_release(&b, &pl, ej, nej);
-	arena_release(&pl.arena);
+	plan_release(&pl);
 	return ret;
 }

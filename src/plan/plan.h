@@ -39,16 +39,14 @@ struct plan_value {
 	int send; /* 0: stored by roster, never sent to the target (send: false) */
 };
 
-/* Why: a rule with the contract or assignment behind it, or a note. */
+/*
+ * Why: a rule with the contract or assignment behind it (an entitlement,
+ * which says which rule, contract or assignment and period, and when
+ * inherited, whose and through which rule), or a note in words.
+ */
 struct plan_reason {
-	const char *rule;	     /* NULL for a note */
-	const char *contract;	     /* contract_id; NULL when an assignment grants it */
-	const char *assignment_kind; /* NULL when a contract grants it */
-	const char *assignment_value;
-	civil_day from, until;	    /* the period of the grant (from PERIOD_DAWN: none; until DATE_NONE: open) */
-	const char *inherited_from; /* the employee_id of the person replaced; NULL */
-	const char *via_rule;	    /* the rule with inherit: delegable; NULL */
-	const char *note;	    /* lifecycle or diff, in words; NULL */
+	const struct entitlement *en; /* NULL for a note */
+	const char *note;
 };
 
 struct plan_action {
@@ -83,6 +81,8 @@ struct plan {
 	size_t (*counts)[OP_COUNT]; /* per target */
 	unsigned char *planned;	    /* per target: 1 when it is in the plan (--target) */
 	size_t npersons;	    /* how many persons were evaluated */
+	void **keep;		    /* the entitlement arrays the reasons point into */
+	size_t nkeep, nkeep_cap;
 };
 
 struct plan_options {
@@ -106,6 +106,14 @@ void plan_release(struct plan *pl);
 
 /* The plan as the documented JSON (docs/plan.md), with a final newline. */
 void plan_json(const struct plan *pl, struct buf *out);
+/*
+ * The same, handed to sink piece by piece (a large plan need not be held in
+ * memory twice). A sink returns 0, or -1 to stop: then so does this.
+ */
+typedef int (*plan_sink_fn)(void *ctx, const char *data, size_t len);
+int plan_json_stream(const struct plan *pl, plan_sink_fn sink, void *ctx);
+/* The counts per target and the problems, without the actions. */
+void plan_summary_text(const struct plan *pl, struct buf *out);
 /* The plan for a person to read: per target the counts, then the actions. */
 void plan_text(const struct plan *pl, struct buf *out);
 

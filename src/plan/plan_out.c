@@ -3,8 +3,10 @@
  * for a person. Both are made with buf, in the plan's own order, so the
  * same plan gives the same bytes.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "plan/plan.h"
 #include "plan/plan_int.h"
@@ -23,9 +25,42 @@ json_day(struct buf *out, civil_day d, civil_day none)
 	buf_addf(out, "\"%s\"", s);
 }
 
-void
-plan_reason_json(const struct plan_reason *r, struct buf *out)
+/* The parts of a reason, from its entitlement. */
+struct reason_parts {
+	const char *rule, *contract, *assignment_kind, *assignment_value, *inherited_from, *via_rule, *note;
+	civil_day from, until;
+};
+
+static void
+parts_of(const struct plan_reason *pr, struct reason_parts *r)
 {
+	const struct entitlement *en = pr->en;
+
+	memset(r, 0, sizeof(*r));
+	r->note = pr->note;
+	if (!en)
+		return;
+	r->rule = en->rule->cfg->name;
+	if (en->assignment) {
+		r->assignment_kind = en->assignment->f[A_KIND];
+		r->assignment_value = en->assignment->f[A_VALUE];
+	} else if (en->contract) {
+		r->contract = en->contract->f[C_CONTRACT_ID];
+	}
+	r->from = en->period.start;
+	r->until = en->period.end;
+	if (en->via_rule) {
+		r->inherited_from = en->holder->f[P_EMPLOYEE_ID];
+		r->via_rule = en->via_rule->cfg->name;
+	}
+}
+
+void
+plan_reason_json(const struct plan_reason *pr, struct buf *out)
+{
+	struct reason_parts rp, *r = &rp;
+
+	parts_of(pr, r);
 	if (!r->rule) {
 		buf_adds(out, "{\"note\": ");
 		buf_add_json_str(out, r->note);
@@ -58,10 +93,12 @@ plan_reason_json(const struct plan_reason *r, struct buf *out)
 }
 
 void
-plan_reason_text(const struct plan_reason *r, struct buf *out)
+plan_reason_text(const struct plan_reason *pr, struct buf *out)
 {
 	char from[DATE_STR_MAX] = "…", until[DATE_STR_MAX] = "open";
+	struct reason_parts rp, *r = &rp;
 
+	parts_of(pr, r);
 	if (!r->rule) {
 		buf_adds(out, r->note);
 		return;
@@ -119,62 +156,134 @@ values_json(const struct plan_action *a, struct buf *out)
 	buf_addch(out, ']');
 }
 
-void
-plan_json(const struct plan *pl, struct buf *out)
+/* Action i as JSON, with what separates it from the one before. */
+static void
+action_json(const struct plan *pl, size_t i, struct buf *out)
 {
+	const struct plan_action *a = &pl->actions[i];
+	char num[32];
+
+	buf_adds(out, i ? ",\n    {\"target\": " : "\n    {\"target\": ");
+	buf_add_json_str(out, pl->rs->targets[a->target].cfg->name);
+	buf_adds(out, ", \"employee_id\": ");
+	buf_add_json_str(out, a->employee_id);
+	buf_adds(out, ", \"op\": \"");
+	buf_adds(out, plan_op_name(a->op));
+	buf_adds(out, "\", \"account\": ");
+	snprintf(num, sizeof(num), "%d", a->seq);
+	buf_adds(out, num);
+	if (a->op == OP_CREATE)
+		buf_adds(out, a->enabled ? ", \"enabled\": true" : ", \"enabled\": false");
+	if (a->op == OP_CREATE || a->op == OP_UPDATE)
+		values_json(a, out);
+	if (a->permission) {
+		buf_adds(out, ", \"permission\": ");
+		buf_add_json_str(out, a->permission);
+	}
+	buf_adds(out, ", \"reasons\": [");
+	for (size_t r = 0; r < a->nreasons; r++) {
+		if (r)
+			buf_adds(out, ", ");
+		plan_reason_json(&a->reasons[r], out);
+	}
+	buf_adds(out, "]}");
+}
+
+#define CHUNK 4096 /* actions formatted at a time */
+
+struct chunk_job {
+	const struct plan *pl;
+	size_t from, to;
+	struct buf out;
+};
+
+static void *
+chunk_run(void *arg)
+{
+	struct chunk_job *j = arg;
+
+	buf_reset(&j->out);
+	for (size_t i = j->from; i < j->to; i++)
+		action_json(j->pl, i, &j->out);
+	return NULL;
+}
+
+static int
+sink_buf(void *ctx, const char *data, size_t len)
+{
+	buf_add(ctx, data, len);
+	return 0;
+}
+
+int
+plan_json_stream(const struct plan *pl, plan_sink_fn sink, void *ctx)
+{
+	struct chunk_job job[2] = { { pl, 0, 0, BUF_INIT }, { pl, 0, 0, BUF_INIT } };
+	struct buf b = BUF_INIT;
 	char at[DATE_STR_MAX];
+	int ret = -1, two = pl->nactions > 2 * CHUNK && sysconf(_SC_NPROCESSORS_ONLN) > 1;
 
 	date_format(pl->at, at);
-	buf_addf(out, "{\n  \"at\": \"%s\",\n  \"actions\": [", at);
-	for (size_t i = 0; i < pl->nactions; i++) {
-		const struct plan_action *a = &pl->actions[i];
+	buf_addf(&b, "{\n  \"at\": \"%s\",\n  \"actions\": [", at);
+	if (sink(ctx, b.s, b.len) < 0)
+		goto out;
+	/* two chunks at a time, the second on a thread of its own, written in order */
+	for (size_t i = 0; i < pl->nactions; i += 2 * CHUNK) {
+		pthread_t tid;
+		int started = 0;
 
-		buf_adds(out, i ? ",\n    {\"target\": " : "\n    {\"target\": ");
-		buf_add_json_str(out, pl->rs->targets[a->target].cfg->name);
-		buf_adds(out, ", \"employee_id\": ");
-		buf_add_json_str(out, a->employee_id);
-		buf_addf(out, ", \"op\": \"%s\", \"account\": %d", plan_op_name(a->op), a->seq);
-		if (a->op == OP_CREATE)
-			buf_addf(out, ", \"enabled\": %s", a->enabled ? "true" : "false");
-		if (a->op == OP_CREATE || a->op == OP_UPDATE)
-			values_json(a, out);
-		if (a->permission) {
-			buf_adds(out, ", \"permission\": ");
-			buf_add_json_str(out, a->permission);
-		}
-		buf_adds(out, ", \"reasons\": [");
-		for (size_t r = 0; r < a->nreasons; r++) {
-			if (r)
-				buf_adds(out, ", ");
-			plan_reason_json(&a->reasons[r], out);
-		}
-		buf_adds(out, "]}");
+		job[0].from = i;
+		job[0].to = i + CHUNK < pl->nactions ? i + CHUNK : pl->nactions;
+		job[1].from = job[0].to;
+		job[1].to = job[1].from + CHUNK < pl->nactions ? job[1].from + CHUNK : pl->nactions;
+		if (two && job[1].from < job[1].to)
+			started = !pthread_create(&tid, NULL, chunk_run, &job[1]);
+		chunk_run(&job[0]);
+		if (started)
+			pthread_join(tid, NULL);
+		else
+			chunk_run(&job[1]);
+		if (sink(ctx, job[0].out.s, job[0].out.len) < 0 || sink(ctx, job[1].out.s, job[1].out.len) < 0)
+			goto out;
 	}
-	buf_adds(out, pl->nactions ? "\n  ],\n  \"problems\": [" : "],\n  \"problems\": [");
+	buf_reset(&b);
+	buf_adds(&b, pl->nactions ? "\n  ],\n  \"problems\": [" : "],\n  \"problems\": [");
 	for (size_t i = 0; i < pl->nproblems; i++) {
 		const struct plan_problem *p = &pl->problems[i];
 
-		buf_adds(out, i ? ",\n    {\"target\": " : "\n    {\"target\": ");
-		buf_add_json_str(out, pl->rs->targets[p->target].cfg->name);
-		buf_adds(out, ", \"employee_id\": ");
-		buf_add_json_str(out, p->employee_id);
-		buf_adds(out, ", \"message\": ");
-		buf_add_json_str(out, p->message);
-		buf_addch(out, '}');
+		buf_adds(&b, i ? ",\n    {\"target\": " : "\n    {\"target\": ");
+		buf_add_json_str(&b, pl->rs->targets[p->target].cfg->name);
+		buf_adds(&b, ", \"employee_id\": ");
+		buf_add_json_str(&b, p->employee_id);
+		buf_adds(&b, ", \"message\": ");
+		buf_add_json_str(&b, p->message);
+		buf_addch(&b, '}');
 	}
-	buf_adds(out, pl->nproblems ? "\n  ],\n  \"summary\": {" : "],\n  \"summary\": {");
+	buf_adds(&b, pl->nproblems ? "\n  ],\n  \"summary\": {" : "],\n  \"summary\": {");
 	for (size_t t = 0, nt = 0; t < pl->rs->ntargets; t++) {
 		if (!pl->planned[t])
 			continue;
-		buf_adds(out, nt++ ? ",\n    " : "\n    ");
-		buf_add_json_str(out, pl->rs->targets[t].cfg->name);
-		buf_adds(out, ": {");
+		buf_adds(&b, nt++ ? ",\n    " : "\n    ");
+		buf_add_json_str(&b, pl->rs->targets[t].cfg->name);
+		buf_adds(&b, ": {");
 		for (int op = 0, n = 0; op < OP_COUNT; op++)
 			if (pl->counts[t][op])
-				buf_addf(out, "%s\"%s\": %zu", n++ ? ", " : "", plan_op_name(op), pl->counts[t][op]);
-		buf_addch(out, '}');
+				buf_addf(&b, "%s\"%s\": %zu", n++ ? ", " : "", plan_op_name(op), pl->counts[t][op]);
+		buf_addch(&b, '}');
 	}
-	buf_adds(out, "\n  }\n}\n");
+	buf_adds(&b, "\n  }\n}\n");
+	ret = sink(ctx, b.s, b.len);
+out:
+	buf_release(&b);
+	buf_release(&job[0].out);
+	buf_release(&job[1].out);
+	return ret;
+}
+
+void
+plan_json(const struct plan *pl, struct buf *out)
+{
+	plan_json_stream(pl, sink_buf, out);
 }
 
 static void
@@ -206,8 +315,8 @@ action_text(const struct plan *pl, const struct plan_action *a, struct buf *out)
 	}
 }
 
-void
-plan_text(const struct plan *pl, struct buf *out)
+static void
+text(const struct plan *pl, struct buf *out, int actions)
 {
 	char at[DATE_STR_MAX];
 
@@ -219,14 +328,14 @@ plan_text(const struct plan *pl, struct buf *out)
 
 		if (!pl->planned[t])
 			continue;
-		buf_addf(out, "\n%s:", pl->rs->targets[t].cfg->name);
+		buf_addf(out, "%s%s:", actions ? "\n" : "  ", pl->rs->targets[t].cfg->name);
 		for (int op = 0; op < OP_COUNT; op++)
 			if (pl->counts[t][op]) {
 				buf_addf(out, "%s %zu %s", total ? "," : "", pl->counts[t][op], plan_op_name(op));
 				total += pl->counts[t][op];
 			}
 		buf_adds(out, total ? "\n" : " nothing to do\n");
-		for (size_t i = 0; i < pl->nactions; i++)
+		for (size_t i = 0; actions && i < pl->nactions; i++)
 			if (pl->actions[i].target == t)
 				action_text(pl, &pl->actions[i], out);
 	}
@@ -237,4 +346,16 @@ plan_text(const struct plan *pl, struct buf *out)
 			buf_addf(out, "  %s %s: %s\n", pl->rs->targets[pl->problems[i].target].cfg->name,
 				 pl->problems[i].employee_id, pl->problems[i].message);
 	}
+}
+
+void
+plan_text(const struct plan *pl, struct buf *out)
+{
+	text(pl, out, 1);
+}
+
+void
+plan_summary_text(const struct plan *pl, struct buf *out)
+{
+	text(pl, out, 0);
 }

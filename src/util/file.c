@@ -82,54 +82,119 @@ file_dirname(const char *path)
 }
 
 int
-file_write_atomic(const char *path, const void *data, size_t len, struct err *e)
+file_atomic_open(struct atomic_file *af, const char *path, struct err *e)
 {
 	struct buf tmp = BUF_INIT;
-	char *dir = NULL;
-	int fd = -1, ret = -1;
+
+	struct stat st;
+
+	memset(af, 0, sizeof(*af));
+	af->fd = -1;
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		/* a device or a pipe (-o /dev/stdout): written to as it is, never replaced */
+		af->fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		if (af->fd < 0)
+			return err_set(e, ERR_INTERNAL, "%s: cannot open: %s", path, strerror(errno));
+		af->path = xstrdup(path);
+		return 0;
+	}
+	buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+	af->fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (af->fd < 0) {
+		err_set(e, ERR_INTERNAL, "%s: cannot create: %s", tmp.s, strerror(errno));
+		buf_release(&tmp);
+		return -1;
+	}
+	af->tmp = buf_detach(&tmp);
+	af->path = xstrdup(path);
+	return 0;
+}
+
+int
+file_atomic_write(struct atomic_file *af, const void *data, size_t len, struct err *e)
+{
 	const char *p = data;
 
-	buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		err_set(e, ERR_INTERNAL, "%s: cannot create: %s", tmp.s, strerror(errno));
-		goto out;
-	}
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = write(af->fd, p, len);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			err_set(e, ERR_INTERNAL, "%s: cannot write: %s", tmp.s, strerror(errno));
-			goto out;
+			return err_set(e, ERR_INTERNAL, "%s: cannot write: %s", af->tmp, strerror(errno));
 		}
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		err_set(e, ERR_INTERNAL, "%s: cannot sync: %s", tmp.s, strerror(errno));
-		goto out;
+	return 0;
+}
+
+void
+file_atomic_abort(struct atomic_file *af)
+{
+	if (af->fd >= 0)
+		close(af->fd);
+	if (af->tmp) /* never the file itself: only our temporary one */
+		unlink(af->tmp);
+	free(af->tmp);
+	free(af->path);
+	memset(af, 0, sizeof(*af));
+	af->fd = -1;
+}
+
+int
+file_atomic_commit(struct atomic_file *af, struct err *e)
+{
+	char *dir;
+	int fd;
+
+	if (!af->tmp) { /* not a regular file: nothing to sync or rename */
+		int r = close(af->fd);
+
+		af->fd = -1;
+		if (r < 0)
+			err_set(e, ERR_INTERNAL, "%s: cannot write: %s", af->path, strerror(errno));
+		file_atomic_abort(af);
+		return r < 0 ? -1 : 0;
 	}
-	fd = -1;
-	if (rename(tmp.s, path) < 0) {
-		err_set(e, ERR_INTERNAL, "%s: cannot rename into place: %s", path, strerror(errno));
-		goto out;
+	if (fsync(af->fd) < 0 || close(af->fd) < 0) {
+		af->fd = -1;
+		err_set(e, ERR_INTERNAL, "%s: cannot sync: %s", af->tmp, strerror(errno));
+		file_atomic_abort(af);
+		return -1;
 	}
-	dir = file_dirname(path);
+	af->fd = -1;
+	if (rename(af->tmp, af->path) < 0) {
+		err_set(e, ERR_INTERNAL, "%s: cannot rename into place: %s", af->path, strerror(errno));
+		file_atomic_abort(af);
+		return -1;
+	}
+	dir = file_dirname(af->path);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0)
+	if (fd >= 0) {
 		fsync(fd);
-	ret = 0;
-out:
-	if (fd >= 0)
 		close(fd);
-	if (ret < 0 && tmp.s)
-		unlink(tmp.s);
+	}
 	free(dir);
-	buf_release(&tmp);
-	return ret;
+	free(af->tmp);
+	free(af->path);
+	memset(af, 0, sizeof(*af));
+	af->fd = -1;
+	return 0;
+}
+
+int
+file_write_atomic(const char *path, const void *data, size_t len, struct err *e)
+{
+	struct atomic_file af;
+
+	if (file_atomic_open(&af, path, e) < 0)
+		return -1;
+	if (file_atomic_write(&af, data, len, e) < 0) {
+		file_atomic_abort(&af);
+		return -1;
+	}
+	return file_atomic_commit(&af, e);
 }
 
 int

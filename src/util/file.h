@@ -27,6 +27,23 @@ char *file_dirname(const char *path);
  */
 int file_write_atomic(const char *path, const void *data, size_t len, struct err *e);
 
+/*
+ * The same in steps, for what is written piece by piece: open makes the
+ * temporary file next to path, write appends, commit syncs and renames it
+ * into place (and on failure removes it), abort removes it. A path that
+ * is there and is not a regular file (/dev/stdout, a pipe) is written to
+ * directly and never replaced.
+ */
+struct atomic_file {
+	int fd;
+	char *tmp;
+	char *path;
+};
+int file_atomic_open(struct atomic_file *af, const char *path, struct err *e);
+int file_atomic_write(struct atomic_file *af, const void *data, size_t len, struct err *e);
+int file_atomic_commit(struct atomic_file *af, struct err *e);
+void file_atomic_abort(struct atomic_file *af);
+
 /* Creates dir and its parents (mode 0755); 0 or -1 with e set. */
 int file_mkdirs(const char *dir, struct err *e);
 
