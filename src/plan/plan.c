@@ -219,7 +219,7 @@ lua_get(void *ctx, const char *table, const char *field)
 
 	if (snprintf(path, sizeof(path), "%s.%s", table, field) >= (int)sizeof(path))
 		return NULL;
-	return rules_record_get(rec, path);
+	return rules_record_lookup(rec, path);
 }
 
 static void

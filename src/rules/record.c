@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <string.h>
 
 #include "rules/naming.h"
@@ -30,64 +31,116 @@ rules_record_release(struct rules_record *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* The field or extra name of entity ent among fields f and extras x; NULL when the name is neither. */
-static const char *
-field_of(const struct snapshot *s, enum entity ent, const char *const *f, const char **x, const char *name)
+enum slot_kind {
+	K_EMPTY,
+	K_PERSON,
+	K_PERSON_EXTRA,
+	K_NAME,
+	K_CONTRACT,
+	K_CONTRACT_EXTRA,
+	K_ASSIGNMENT,
+	K_ASSIGNMENT_EXTRA,
+	K_ACCOUNT,
+	K_N,
+};
+
+/* Where name is among the fields (kind) and extras (kind + 1) of entity ent; 0 when neither. */
+static int
+where(const struct snapshot *s, enum entity ent, const char *name, int kind, unsigned short *idx)
 {
 	int nf = snapshot_entity_nfields(ent);
 
 	for (int i = 0; i < nf; i++)
-		if (!strcmp(snapshot_field_name(ent, i), name))
-			return f[i];
+		if (!strcmp(snapshot_field_name(ent, i), name)) {
+			*idx = (unsigned short)i;
+			return kind;
+		}
 	for (size_t i = 0; i < s->nextra[ent]; i++)
-		if (!strcmp(s->extra_names[ent][i], name))
-			return x[i];
-	return NULL;
+		if (!strcmp(s->extra_names[ent][i], name)) {
+			*idx = (unsigned short)i;
+			return kind + 1;
+		}
+	return K_EMPTY;
+}
+
+static int
+person_where(const struct snapshot *s, const char *name, unsigned short *idx)
+{
+	int k = where(s, ENT_PERSON, name, K_PERSON, idx);
+
+	if (k != K_EMPTY)
+		return k;
+	k = naming_kind(name);
+	if (k < 0)
+		return K_EMPTY;
+	*idx = (unsigned short)k;
+	return K_NAME;
+}
+
+/* What path names, as a slot kind and index. */
+static int
+resolve(const struct snapshot *s, const char *path, unsigned short *idx)
+{
+	*idx = 0;
+	if (!strncmp(path, "person.", 7))
+		return person_where(s, path + 7, idx);
+	if (!strncmp(path, "contract.", 9))
+		return where(s, ENT_CONTRACT, path + 9, K_CONTRACT, idx);
+	if (!strncmp(path, "assignment.", 11))
+		return where(s, ENT_ASSIGNMENT, path + 11, K_ASSIGNMENT, idx);
+	if (!strncmp(path, "account.", 8))
+		return K_ACCOUNT;
+	if (!strcmp(path, "n"))
+		return K_N;
+	return person_where(s, path, idx);
 }
 
 static const char *
-person_path(struct rules_record *r, const char *name)
+value(struct rules_record *r, const char *path, int kind, unsigned short idx)
 {
 	const char *v;
-	int k;
 
-	if (!r->p)
-		return "";
-	v = field_of(r->s, ENT_PERSON, r->p->f, r->p->extra, name);
-	if (v)
-		return v;
-	k = naming_kind(name);
-	if (k < 0)
-		return "";
-	if (!(r->built & (1u << k))) {
-		buf_reset(&r->names[k]);
-		naming_build(r->p, (enum name_kind)k, &r->names[k]);
-		r->built |= 1u << k;
+	switch ((enum slot_kind)kind) {
+	case K_EMPTY: return "";
+	case K_PERSON: return r->p ? r->p->f[idx] : "";
+	case K_PERSON_EXTRA: return r->p ? r->p->extra[idx] : "";
+	case K_NAME:
+		if (!r->p)
+			return "";
+		if (!(r->built & (1u << idx))) {
+			buf_reset(&r->names[idx]);
+			naming_build(r->p, (enum name_kind)idx, &r->names[idx]);
+			r->built |= 1u << idx;
+		}
+		return buf_str(&r->names[idx]);
+	case K_CONTRACT: return r->c ? r->c->f[idx] : "";
+	case K_CONTRACT_EXTRA: return r->c ? r->c->extra[idx] : "";
+	case K_ASSIGNMENT: return r->a ? r->a->f[idx] : "";
+	case K_ASSIGNMENT_EXTRA: return r->a ? r->a->extra[idx] : "";
+	case K_ACCOUNT: v = r->account ? r->account(r->account_ctx, path + 8) : NULL; return v ? v : "";
+	case K_N: return r->n ? r->n : "";
 	}
-	return buf_str(&r->names[k]);
+	return "";
+}
+
+const char *
+rules_record_lookup(struct rules_record *r, const char *path)
+{
+	unsigned short idx;
+	int kind = resolve(r->s, path, &idx);
+
+	return value(r, path, kind, idx);
 }
 
 const char *
 rules_record_get(void *ctx, const char *path)
 {
 	struct rules_record *r = ctx;
-	const char *v;
+	struct record_slot *sl = &r->slots[((uintptr_t)path >> 3) % RECORD_SLOTS];
 
-	if (!strncmp(path, "person.", 7))
-		return person_path(r, path + 7);
-	if (!strncmp(path, "contract.", 9)) {
-		v = r->c ? field_of(r->s, ENT_CONTRACT, r->c->f, r->c->extra, path + 9) : NULL;
-		return v ? v : "";
+	if (sl->path != path) {
+		sl->path = path;
+		sl->kind = (unsigned char)resolve(r->s, path, &sl->idx);
 	}
-	if (!strncmp(path, "assignment.", 11)) {
-		v = r->a ? field_of(r->s, ENT_ASSIGNMENT, r->a->f, r->a->extra, path + 11) : NULL;
-		return v ? v : "";
-	}
-	if (!strncmp(path, "account.", 8)) {
-		v = r->account ? r->account(r->account_ctx, path + 8) : NULL;
-		return v ? v : "";
-	}
-	if (!strcmp(path, "n"))
-		return r->n ? r->n : "";
-	return person_path(r, path);
+	return value(r, path, sl->kind, sl->idx);
 }

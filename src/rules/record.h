@@ -16,6 +16,15 @@
 #include "source/snapshot.h"
 #include "util/buf.h"
 
+/* Where a path was found, remembered by the path's address (record.c). */
+struct record_slot {
+	const char *path;
+	unsigned char kind;
+	unsigned short idx;
+};
+
+#define RECORD_SLOTS 128
+
 struct rules_record {
 	const struct snapshot *s;
 	const struct person *p;
@@ -27,6 +36,7 @@ struct rules_record {
 	const char *n;	     /* {n}; NULL: "" */
 	struct buf names[4]; /* the built names, made on first use (enum name_kind order) */
 	unsigned built;	     /* bit k: names[k] is made */
+	struct record_slot slots[RECORD_SLOTS];
 };
 
 /* Sets r to read person p (c and a may be NULL); r must be released with rules_record_release. */
@@ -40,8 +50,13 @@ void rules_record_release(struct rules_record *r);
 /*
  * The value of path for record ctx (a struct rules_record *): an
  * expr_get_fn. Never NULL; valid until the record is set to another person
- * or released.
+ * or released. Where a path is found is remembered by its address, so path
+ * must be a string that does not change while the record lives (the paths
+ * of compiled conditions and templates, configuration strings); for any
+ * other string use rules_record_lookup.
  */
 const char *rules_record_get(void *ctx, const char *path);
+/* The same for a path in a buffer that may change (nothing is remembered). */
+const char *rules_record_lookup(struct rules_record *r, const char *path);
 
 #endif
