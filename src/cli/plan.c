@@ -155,11 +155,11 @@ cli_plan_state(const struct config *cfg, struct vault *v, const char *person, st
 					ids[nids++] = as->f[A_VALUE];
 			}
 		}
-		/* ids point into parts: merge only after the loop */
-		for (size_t i = 0; i < cfg->ntargets; i++)
-			if (vault_known_load(v, cfg->targets[i].name, person, k, e) < 0)
-				goto out;
-		/* unique values held by others: every known account of the targets (see plan.h) */
+		/*
+		 * Every known account, not only the person's: the unique values
+		 * others hold (see plan.h). Cheap while roster knows few accounts;
+		 * an index of unique values in the vault would make it so always.
+		 */
 		if (vault_known_load(v, NULL, NULL, k, e) < 0)
 			goto out;
 	}

@@ -575,6 +575,8 @@ permissions(struct build *b, size_t pidx, struct bucket *bk)
 		}
 	if (ng)
 		qsort(g, ng, sizeof(*g), group_cmp);
+	if (!w->exists && !w->known)
+		return; /* no account: nothing granted, nothing to revoke */
 	nm = known_memberships_of(b->k, b->rt->cfg->name, pi->p->f[P_EMPLOYEE_ID], &m);
 	/* a merge of the wanted groups (sorted, with repeats) and the known ones (sorted) */
 	while (gi < ng || mi < nm) {
