@@ -6,9 +6,15 @@
  * Current state lives in persons, contracts and assignments; a record that
  * left the feed is kept with removed_in set (the snapshot that removed it),
  * so history can answer "when was she last seen" and a return is a rehire.
+ *
+ * What roster made on its targets lives in accounts and memberships, written
+ * by the apply stage one row at a time and read whole by the plan.
  */
 #include <jansson.h>
+#include <limits.h>
 #include <pwd.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +23,10 @@
 
 #include "vault/vault.h"
 #include "util/buf.h"
+#include "util/date.h"
 #include "util/file.h"
 #include "util/testhook.h"
+#include "util/text.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -26,6 +34,12 @@ struct vault {
 	sqlite3 *db;
 	char *path;
 	int in_tx;
+	/*
+	 * The statements of vault_account_put and vault_membership_put, prepared
+	 * on first use and kept until vault_close: the apply stage calls them
+	 * once per account, 300,000 times on a first run.
+	 */
+	sqlite3_stmt *account_put, *membership_add, *membership_remove;
 };
 
 /*
@@ -92,6 +106,27 @@ static const char *const migrations[] = {
 	"  level TEXT NOT NULL,"
 	"  message TEXT NOT NULL"
 	");",
+	/*
+	 * 2: what roster made on its targets (vault/known.h). attributes is a JSON
+	 * object of strings with its keys sorted; the dates are YYYY-MM-DD or NULL.
+	 */
+	"CREATE TABLE accounts ("
+	"  target TEXT NOT NULL,"
+	"  employee_id TEXT NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('enabled','disabled','deleted')),"
+	"  attributes TEXT NOT NULL,"
+	"  created TEXT,"
+	"  disabled TEXT,"
+	"  deleted TEXT,"
+	"  PRIMARY KEY (target, employee_id, seq)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE memberships ("
+	"  target TEXT NOT NULL,"
+	"  employee_id TEXT NOT NULL,"
+	"  permission TEXT NOT NULL,"
+	"  PRIMARY KEY (target, employee_id, permission)"
+	") WITHOUT ROWID;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -208,6 +243,10 @@ vault_close(struct vault *v)
 		return;
 	if (v->in_tx)
 		vault_rollback(v);
+	/* sqlite3_close refuses to close (and leaks) a connection with statements left. */
+	sqlite3_finalize(v->account_put);
+	sqlite3_finalize(v->membership_add);
+	sqlite3_finalize(v->membership_remove);
 	sqlite3_close(v->db);
 	free(v->path);
 	free(v);
@@ -986,6 +1025,594 @@ vault_person_get(struct vault *v, const char *employee_id, struct snapshot *out,
 	}
 	snapshot_index(out);
 	return 1;
+}
+
+/* --- accounts and memberships (vault/known.h) --- */
+
+/*
+ * Where the decoded names and values of one account's attributes go. Reused
+ * from row to row, so that a load allocates nothing per row but in the
+ * known_state's arena (known_add_account copies from here).
+ */
+struct attrs_scratch {
+	char *text; /* decoded strings, each NUL-terminated; never moved while a row is parsed */
+	size_t text_cap;
+	struct account_attr *attrs;
+	size_t nattrs, attrs_cap;
+};
+
+/* Where a parse of one stored attributes value is; on failure, where it failed and what was expected there. */
+struct attrs_cursor {
+	const char *begin, *s, *end; /* the text, the next byte, its end */
+	char *out;		     /* where the next decoded byte goes */
+	const char *at;
+	char why[160];
+};
+
+static int attrs_fail(struct attrs_cursor *p, const char *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+attrs_fail(struct attrs_cursor *p, const char *at, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->at = at;
+	va_start(ap, fmt);
+	vsnprintf(p->why, sizeof(p->why), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void
+attrs_skip_blanks(struct attrs_cursor *p)
+{
+	while (p->s < p->end && (unsigned char)*p->s <= ' ' &&
+	       (*p->s == ' ' || *p->s == '\t' || *p->s == '\n' || *p->s == '\r'))
+		p->s++;
+}
+
+/* The 4 hex digits at s (which has at least 4 bytes) as *cp; -1 when they are not. */
+static int
+hex4(const char *s, unsigned *cp)
+{
+	*cp = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = s[i];
+
+		*cp <<= 4;
+		if (c >= '0' && c <= '9')
+			*cp |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			*cp |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			*cp |= (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	return 0;
+}
+
+static void
+put_utf8(char **out, unsigned cp)
+{
+	unsigned char *o = (unsigned char *)*out;
+
+	if (cp < 0x80) {
+		*o++ = (unsigned char)cp;
+	} else if (cp < 0x800) {
+		*o++ = (unsigned char)(0xc0 | cp >> 6);
+		*o++ = (unsigned char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		*o++ = (unsigned char)(0xe0 | cp >> 12);
+		*o++ = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		*o++ = (unsigned char)(0x80 | (cp & 0x3f));
+	} else {
+		*o++ = (unsigned char)(0xf0 | cp >> 18);
+		*o++ = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+		*o++ = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		*o++ = (unsigned char)(0x80 | (cp & 0x3f));
+	}
+	*out = (char *)o;
+}
+
+/* Bytes that stand for themselves in a JSON string: all but '"', '\\' and control characters. */
+static inline int
+plain_byte(unsigned char c)
+{
+	return c >= 0x20 && c != '"' && c != '\\';
+}
+
+/*
+ * The end of the run of plain bytes (plain_byte) at s, ORing them into
+ * *high. Eight bytes at a time: the classic tests for a zero byte (after
+ * XOR with '"' and '\\') and for a byte below 0x20 set the high bit of
+ * every such byte, and of no byte below the first one, so on a
+ * little-endian machine the lowest bit set marks where the run ends.
+ */
+static inline const char *
+plain_run(const char *s, const char *end, unsigned char *high)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	uint64_t acc = 0;
+
+	while (end - s >= 8) {
+		uint64_t x, q, b, hit;
+
+		memcpy(&x, s, 8);
+		q = x ^ (ones * '"');
+		b = x ^ (ones * '\\');
+		hit = (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x)) & highs;
+		if (hit) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			int n = __builtin_ctzll(hit) / 8;
+
+			acc |= x & ((UINT64_C(1) << (8 * n)) - 1);
+			s += n;
+			*high = acc & highs ? 0x80 : 0;
+			return s;
+#else
+			break;
+#endif
+		}
+		acc |= x;
+		s += 8;
+	}
+	*high = acc & highs ? 0x80 : 0;
+	while (s < end && plain_byte((unsigned char)*s))
+		*high |= (unsigned char)*s++;
+	return s;
+}
+
+/*
+ * Decodes the JSON string at p->s to p->out, NUL-terminated, and sets *str
+ * to it. An escape never decodes to more bytes than it takes, so the output
+ * of a whole value is never longer than its text: the closing quote pays
+ * for the NUL. Runs of plain bytes are copied whole: they are nearly all
+ * there is, and the hot path of a load.
+ */
+static int
+attrs_string(struct attrs_cursor *p, const char *what, const char **str)
+{
+	*str = p->out;
+	if (p->s == p->end || *p->s != '"')
+		return attrs_fail(p, p->s, "expected %s (a JSON string)", what);
+	p->s++;
+	for (;;) {
+		const char *run = p->s;
+		unsigned char high = 0;
+		unsigned cp, lo;
+		size_t bad;
+
+		run = plain_run(run, p->end, &high);
+		/* A multibyte sequence is all bytes >= 0x80: a run never splits one. */
+		if (high & 0x80 && text_utf8_check(p->s, (size_t)(run - p->s), &bad) < 0)
+			return attrs_fail(p, p->s + bad, "expected UTF-8 in %s", what);
+		memcpy(p->out, p->s, (size_t)(run - p->s));
+		p->out += run - p->s;
+		p->s = run;
+		if (p->s == p->end)
+			return attrs_fail(p, p->s, "expected the '\"' that ends %s", what);
+		if (*p->s == '"')
+			break;
+		if (*p->s != '\\')
+			return attrs_fail(p, p->s, "expected a control character in %s to be escaped", what);
+		if (p->end - p->s < 2)
+			return attrs_fail(p, p->s, "expected an escape after '\\' in %s", what);
+		switch (p->s[1]) {
+		case '"':
+		case '\\':
+		case '/': *p->out++ = p->s[1]; break;
+		case 'b': *p->out++ = '\b'; break;
+		case 'f': *p->out++ = '\f'; break;
+		case 'n': *p->out++ = '\n'; break;
+		case 'r': *p->out++ = '\r'; break;
+		case 't': *p->out++ = '\t'; break;
+		case 'u':
+			if (p->end - p->s < 6 || hex4(p->s + 2, &cp) < 0)
+				return attrs_fail(p, p->s, "expected 4 hex digits after \\u in %s", what);
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return attrs_fail(p, p->s, "expected a high surrogate before the low one in %s", what);
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (p->end - p->s < 12 || p->s[6] != '\\' || p->s[7] != 'u' ||
+				    hex4(p->s + 8, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
+					return attrs_fail(p, p->s, "expected a low surrogate after the high one in %s",
+							  what);
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				p->s += 6;
+			}
+			if (!cp)
+				return attrs_fail(p, p->s, "expected no \\u0000 (NUL) in %s", what);
+			put_utf8(&p->out, cp);
+			p->s += 4;
+			break;
+		default: return attrs_fail(p, p->s, "expected a JSON escape after '\\' in %s", what);
+		}
+		p->s += 2;
+	}
+	p->s++;
+	*p->out++ = '\0';
+	return 0;
+}
+
+static int
+attr_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct account_attr *)a)->name, ((const struct account_attr *)b)->name);
+}
+
+/*
+ * Parses a stored attributes value (json[0..n), a JSON object of strings)
+ * into sc->attrs, sorted by name; the strings live in sc->text until the
+ * next parse. Hand-rolled rather than json_loads, which builds and frees a
+ * tree of mallocs per row, while the plan loads every account of every
+ * target. Returns 0, or -1 with p->why and p->at set.
+ */
+static int
+attrs_parse(struct attrs_scratch *sc, const char *json, size_t n, struct attrs_cursor *p)
+{
+	int sorted = 1;
+
+	memset(p, 0, sizeof(*p));
+	p->begin = p->s = json;
+	p->end = json + n;
+	if (n + 1 > sc->text_cap) {
+		sc->text_cap = n + 1 > 256 ? n + 1 : 256;
+		free(sc->text);
+		sc->text = xmalloc(sc->text_cap);
+	}
+	p->out = sc->text;
+	sc->nattrs = 0;
+	attrs_skip_blanks(p);
+	if (p->s == p->end || *p->s != '{')
+		return attrs_fail(p, p->s, "expected '{'");
+	p->s++;
+	attrs_skip_blanks(p);
+	if (p->s < p->end && *p->s == '}') {
+		p->s++;
+	} else {
+		for (;;) {
+			struct account_attr *a;
+
+			XGROW(sc->attrs, sc->attrs_cap, sc->nattrs + 1);
+			a = &sc->attrs[sc->nattrs];
+			attrs_skip_blanks(p);
+			if (attrs_string(p, "an attribute name", &a->name) < 0)
+				return -1;
+			attrs_skip_blanks(p);
+			if (p->s == p->end || *p->s != ':')
+				return attrs_fail(p, p->s, "expected ':' after the name \"%s\"", a->name);
+			p->s++;
+			attrs_skip_blanks(p);
+			if (attrs_string(p, "the value of an attribute", &a->value) < 0)
+				return -1;
+			if (sc->nattrs && strcmp(sc->attrs[sc->nattrs - 1].name, a->name) >= 0)
+				sorted = 0;
+			sc->nattrs++;
+			attrs_skip_blanks(p);
+			if (p->s < p->end && *p->s == ',') {
+				p->s++;
+				continue;
+			}
+			if (p->s < p->end && *p->s == '}') {
+				p->s++;
+				break;
+			}
+			return attrs_fail(p, p->s, "expected ',' or '}'");
+		}
+	}
+	attrs_skip_blanks(p);
+	if (p->s != p->end)
+		return attrs_fail(p, p->s, "expected nothing after the object");
+	/* As written they are sorted and unique; by hand, anything goes. */
+	if (!sorted) {
+		qsort(sc->attrs, sc->nattrs, sizeof(*sc->attrs), attr_name_cmp);
+		for (size_t i = 1; i < sc->nattrs; i++)
+			if (!strcmp(sc->attrs[i - 1].name, sc->attrs[i].name))
+				return attrs_fail(p, p->begin, "expected the name \"%s\" once, found it twice",
+						  sc->attrs[i].name);
+	}
+	return 0;
+}
+
+/* What is at at, for a message: a printable character, a byte in hex, or the end. */
+static void
+describe_at(const struct attrs_cursor *p, char *out, size_t size)
+{
+	unsigned char c;
+
+	if (p->at >= p->end) {
+		snprintf(out, size, "the end");
+		return;
+	}
+	c = (unsigned char)*p->at;
+	if (c > 0x20 && c < 0x7f)
+		snprintf(out, size, "'%c'", c);
+	else
+		snprintf(out, size, "byte 0x%02x", c);
+}
+
+#define ACCOUNT_COLS "target, employee_id, seq, status, attributes, created, disabled, deleted"
+
+/*
+ * One query per filter (none, target, employee_id, both), rather than
+ * "?1 IS NULL OR target = ?1", which keeps SQLite from using the primary
+ * key. Indexed by (target != NULL) | (employee_id != NULL) << 1.
+ */
+static const char *const account_queries[4] = {
+	"SELECT " ACCOUNT_COLS " FROM accounts",
+	"SELECT " ACCOUNT_COLS " FROM accounts WHERE target = ?1",
+	"SELECT " ACCOUNT_COLS " FROM accounts WHERE employee_id = ?2",
+	"SELECT " ACCOUNT_COLS " FROM accounts WHERE target = ?1 AND employee_id = ?2",
+};
+static const char *const membership_queries[4] = {
+	"SELECT target, employee_id, permission FROM memberships",
+	"SELECT target, employee_id, permission FROM memberships WHERE target = ?1",
+	"SELECT target, employee_id, permission FROM memberships WHERE employee_id = ?2",
+	"SELECT target, employee_id, permission FROM memberships WHERE target = ?1 AND employee_id = ?2",
+};
+
+/* Reads a date column: NULL is DATE_NONE. */
+static int
+read_date(struct vault *v, sqlite3_stmt *st, int col, const struct known_account *a, struct err *e, civil_day *out)
+{
+	const char *t;
+
+	*out = DATE_NONE;
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return 0;
+	t = (const char *)sqlite3_column_text(st, col);
+	if (!t || date_parse_iso(t, out) < 0)
+		return err_set(e, ERR_PERMANENT,
+			       "vault %s: account (target \"%s\", employee_id \"%s\", seq %d): %s: expected a date "
+			       "YYYY-MM-DD or NULL, found \"%s\"",
+			       v->path, a->target, a->employee_id, a->seq, sqlite3_column_name(st, col), t ? t : "");
+	return 0;
+}
+
+/* Reads the account of the row st is on into a (its strings are st's until the next step). */
+static int
+read_account(struct vault *v, sqlite3_stmt *st, struct attrs_scratch *sc, struct known_account *a, struct err *e)
+{
+	static const struct {
+		const char *name;
+		enum account_status status;
+	} statuses[] = { { "enabled", ACCT_ENABLED }, { "disabled", ACCT_DISABLED }, { "deleted", ACCT_DELETED } };
+	const char *status, *json;
+	sqlite3_int64 seq;
+	struct attrs_cursor p;
+	size_t i;
+
+	memset(a, 0, sizeof(*a));
+	a->target = (const char *)sqlite3_column_text(st, 0);
+	a->employee_id = (const char *)sqlite3_column_text(st, 1);
+	seq = sqlite3_column_int64(st, 2);
+	status = (const char *)sqlite3_column_text(st, 3);
+	json = (const char *)sqlite3_column_text(st, 4);
+	/* The columns are NOT NULL: a NULL here is SQLite out of memory. */
+	if (!a->target || !a->employee_id || !status || !json)
+		return db_err(v, e, "reading an account");
+	if (sqlite3_column_type(st, 2) != SQLITE_INTEGER || seq < 1 || seq > INT_MAX)
+		return err_set(e, ERR_PERMANENT,
+			       "vault %s: account (target \"%s\", employee_id \"%s\"): seq: expected a whole number "
+			       "from 1, found \"%s\"",
+			       v->path, a->target, a->employee_id, (const char *)sqlite3_column_text(st, 2));
+	a->seq = (int)seq;
+	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]) && strcmp(status, statuses[i].name); i++)
+		;
+	if (i == sizeof(statuses) / sizeof(statuses[0]))
+		return err_set(e, ERR_PERMANENT,
+			       "vault %s: account (target \"%s\", employee_id \"%s\", seq %d): status: expected "
+			       "enabled, disabled or deleted, found \"%s\"",
+			       v->path, a->target, a->employee_id, a->seq, status);
+	a->status = statuses[i].status;
+	if (attrs_parse(sc, json, (size_t)sqlite3_column_bytes(st, 4), &p) < 0) {
+		char found[32];
+
+		describe_at(&p, found, sizeof(found));
+		return err_set(e, ERR_PERMANENT,
+			       "vault %s: account (target \"%s\", employee_id \"%s\", seq %d): attributes are not a "
+			       "JSON object of strings: at byte %zu: %s, found %s",
+			       v->path, a->target, a->employee_id, a->seq, (size_t)(p.at - p.begin), p.why, found);
+	}
+	a->attrs = sc->attrs;
+	a->nattrs = sc->nattrs;
+	if (read_date(v, st, 5, a, e, &a->created) < 0 || read_date(v, st, 6, a, e, &a->disabled) < 0 ||
+	    read_date(v, st, 7, a, e, &a->deleted) < 0)
+		return -1;
+	return 0;
+}
+
+/* Prepares sql and binds the filters of vault_known_load; NULL with e set on failure. */
+static sqlite3_stmt *
+known_query(struct vault *v, const char *const *queries, const char *target, const char *employee_id, struct err *e)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(v->db, queries[(target != NULL) | (employee_id != NULL) << 1], -1, &st, NULL) !=
+	    SQLITE_OK) {
+		db_err(v, e, "preparing a query");
+		return NULL;
+	}
+	if (target)
+		sqlite3_bind_text(st, 1, target, -1, SQLITE_STATIC);
+	if (employee_id)
+		sqlite3_bind_text(st, 2, employee_id, -1, SQLITE_STATIC);
+	return st;
+}
+
+int
+vault_known_load(struct vault *v, const char *target, const char *employee_id, struct known_state *out, struct err *e)
+{
+	struct attrs_scratch sc = { 0 };
+	struct known_account a;
+	sqlite3_stmt *st = NULL;
+	size_t naccounts0 = out->naccounts, nmemberships0 = out->nmemberships;
+	int own_tx = !v->in_tx, rc, ret = -1;
+
+	/* Accounts and memberships from one snapshot of the vault, also when an apply commits in between. */
+	if (own_tx && exec(v, "BEGIN", e) < 0)
+		return -1;
+	if (!(st = known_query(v, account_queries, target, employee_id, e)))
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (read_account(v, st, &sc, &a, e) < 0)
+			goto out;
+		known_add_account(out, &a);
+	}
+	if (rc != SQLITE_DONE) {
+		db_err(v, e, "reading the accounts");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	if (!(st = known_query(v, membership_queries, target, employee_id, e)))
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		const char *id = (const char *)sqlite3_column_text(st, 1);
+		const char *perm = (const char *)sqlite3_column_text(st, 2);
+
+		if (!t || !id || !perm) {
+			db_err(v, e, "reading a membership");
+			goto out;
+		}
+		known_add_membership(out, t, id, perm);
+	}
+	if (rc != SQLITE_DONE) {
+		db_err(v, e, "reading the memberships");
+		goto out;
+	}
+	known_sort(out);
+	ret = (int)(out->naccounts - naccounts0);
+out:
+	sqlite3_finalize(st);
+	if (own_tx)
+		exec(v, ret < 0 ? "ROLLBACK" : "COMMIT", NULL);
+	/* A failed load adds nothing: out is as it was (the arena keeps what was copied until released). */
+	if (ret < 0) {
+		out->naccounts = naccounts0;
+		out->nmemberships = nmemberships0;
+	}
+	free(sc.text);
+	free(sc.attrs);
+	return ret;
+}
+
+/* Steps a cached statement once and makes it ready for the next call. */
+static int
+step_cached(struct vault *v, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE)
+		db_err(v, e, what);
+	sqlite3_reset(st);
+	/* The caller's strings are bound SQLITE_STATIC: do not keep pointers to them. */
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Binds date (DATE_NONE: NULL) as parameter i; -1 when it is no day of years 1..9999. */
+static int
+bind_date(sqlite3_stmt *st, int i, civil_day day)
+{
+	char s[DATE_STR_MAX];
+	civil_day back;
+
+	if (day == DATE_NONE)
+		return sqlite3_bind_null(st, i) == SQLITE_OK ? 0 : -1;
+	date_format(day, s);
+	if (date_parse_iso(s, &back) < 0 || back != day)
+		return -1;
+	return sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
+}
+
+int
+vault_account_put(struct vault *v, const struct known_account *a, struct err *e)
+{
+	json_t *obj = json_object();
+	char *json = NULL;
+	sqlite3_stmt *st;
+	int ret = -1;
+
+	if (!obj) {
+		err_set(e, ERR_INTERNAL, "vault %s: out of memory", v->path);
+		goto out;
+	}
+	if (a->seq < 1 || (a->status != ACCT_ENABLED && a->status != ACCT_DISABLED && a->status != ACCT_DELETED)) {
+		err_set(e, ERR_INTERNAL,
+			"vault %s: account (target \"%s\", employee_id \"%s\", seq %d, status %d): expected a seq from 1 "
+			"and a status of enum account_status",
+			v->path, a->target, a->employee_id, a->seq, (int)a->status);
+		goto out;
+	}
+	for (size_t i = 0; i < a->nattrs; i++) {
+		const char *name = a->attrs[i].name;
+		json_t *val = json_string(a->attrs[i].value);
+		int dup = val && json_object_get(obj, name);
+
+		/*
+		 * jansson takes only UTF-8, which is all the rules stage makes: any
+		 * of these is a bug upstream. json_object_set_new consumes val, also
+		 * when it fails.
+		 */
+		if (dup)
+			json_decref(val);
+		if (!val || dup || json_object_set_new(obj, name, val) < 0) {
+			err_set(e, ERR_INTERNAL,
+				"vault %s: account (target \"%s\", employee_id \"%s\", seq %d): attribute \"%s\": "
+				"expected a unique UTF-8 name and a UTF-8 value",
+				v->path, a->target, a->employee_id, a->seq, name);
+			goto out;
+		}
+	}
+	if (!(json = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS))) {
+		err_set(e, ERR_INTERNAL, "vault %s: out of memory", v->path);
+		goto out;
+	}
+	if (!v->account_put && prepare(v,
+				       "INSERT OR REPLACE INTO accounts (" ACCOUNT_COLS ")"
+				       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+				       &v->account_put, e) < 0)
+		goto out;
+	st = v->account_put;
+	sqlite3_bind_text(st, 1, a->target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->employee_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, a->seq);
+	sqlite3_bind_text(st, 4, account_status_name(a->status), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, json, -1, SQLITE_STATIC);
+	if (bind_date(st, 6, a->created) < 0 || bind_date(st, 7, a->disabled) < 0 || bind_date(st, 8, a->deleted) < 0) {
+		sqlite3_clear_bindings(st);
+		err_set(e, ERR_INTERNAL,
+			"vault %s: account (target \"%s\", employee_id \"%s\", seq %d): expected its dates to be "
+			"DATE_NONE or days of years 1..9999, found %d, %d, %d",
+			v->path, a->target, a->employee_id, a->seq, (int)a->created, (int)a->disabled, (int)a->deleted);
+		goto out;
+	}
+	ret = step_cached(v, st, "storing an account", e);
+out:
+	free(json);
+	json_decref(obj);
+	return ret;
+}
+
+int
+vault_membership_put(struct vault *v, const char *target, const char *employee_id, const char *permission, int present,
+		     struct err *e)
+{
+	sqlite3_stmt **st = present ? &v->membership_add : &v->membership_remove;
+
+	if (!*st &&
+	    prepare(v,
+		    present ? "INSERT OR IGNORE INTO memberships (target, employee_id, permission)"
+			      " VALUES (?1, ?2, ?3)"
+			    : "DELETE FROM memberships WHERE target = ?1 AND employee_id = ?2 AND permission = ?3",
+		    st, e) < 0)
+		return -1;
+	sqlite3_bind_text(*st, 1, target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(*st, 2, employee_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(*st, 3, permission, -1, SQLITE_STATIC);
+	return step_cached(v, *st, present ? "adding a membership" : "removing a membership", e);
 }
 
 const char *
