@@ -26,6 +26,18 @@ attr_cmp(const void *a, const void *b)
 	return strcmp(((const struct account_attr *)a)->name, ((const struct account_attr *)b)->name);
 }
 
+/* 1 when the n elements of size sz at v are in order already (the vault reads them so). */
+static int
+sorted(const void *v, size_t n, size_t sz, int (*cmp)(const void *, const void *))
+{
+	const char *p = v;
+
+	for (size_t i = 1; i < n; i++)
+		if (cmp(p + (i - 1) * sz, p + i * sz) > 0)
+			return 0;
+	return 1;
+}
+
 void
 known_add_account(struct known_state *k, const struct known_account *a)
 {
@@ -41,7 +53,8 @@ known_add_account(struct known_state *k, const struct known_account *a)
 		d->attrs[i].name = arena_strdup(&k->arena, a->attrs[i].name);
 		d->attrs[i].value = arena_strdup(&k->arena, a->attrs[i].value);
 	}
-	qsort(d->attrs, d->nattrs, sizeof(*d->attrs), attr_cmp);
+	if (!sorted(d->attrs, d->nattrs, sizeof(*d->attrs), attr_cmp))
+		qsort(d->attrs, d->nattrs, sizeof(*d->attrs), attr_cmp);
 }
 
 void
@@ -93,9 +106,9 @@ membership_cmp(const void *x, const void *y)
 void
 known_sort(struct known_state *k)
 {
-	if (k->naccounts)
+	if (!sorted(k->accounts, k->naccounts, sizeof(*k->accounts), account_cmp))
 		qsort(k->accounts, k->naccounts, sizeof(*k->accounts), account_cmp);
-	if (k->nmemberships)
+	if (!sorted(k->memberships, k->nmemberships, sizeof(*k->memberships), membership_cmp))
 		qsort(k->memberships, k->nmemberships, sizeof(*k->memberships), membership_cmp);
 }
 

@@ -126,7 +126,10 @@ static const char *const migrations[] = {
 	"  employee_id TEXT NOT NULL,"
 	"  permission TEXT NOT NULL,"
 	"  PRIMARY KEY (target, employee_id, permission)"
-	") WITHOUT ROWID;",
+	") WITHOUT ROWID;"
+	/* one person's accounts on every target (plan --person, person --explain) */
+	"CREATE INDEX accounts_person ON accounts (employee_id);"
+	"CREATE INDEX memberships_person ON memberships (employee_id);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -300,14 +300,14 @@ sql_long(struct fixture *fx, const char *sql)
 /* --- opening --- */
 
 static void
-open_creates_the_file_and_its_folder_at_schema_version_1(void **state)
+open_creates_the_file_and_its_folder_at_the_newest_schema_version(void **state)
 {
 	struct fixture *fx = *state;
 	struct stat st;
 
 	open_vault(fx);
 	assert_int_equal(stat(fx->path, &st), 0);
-	assert_int_equal(vault_schema_version(fx->v), 1);
+	assert_int_equal(vault_schema_version(fx->v), 2);
 }
 
 static void
@@ -324,7 +324,7 @@ reopening_keeps_the_schema_and_the_data(void **state)
 	store(fx, "hr", "2026-01-15", &empty, &s, NULL);
 	vault_close(fx->v);
 	open_vault(fx);
-	assert_int_equal(vault_schema_version(fx->v), 1);
+	assert_int_equal(vault_schema_version(fx->v), 2);
 	assert_int_equal(load(fx, "hr", &back, &m), 1);
 	assert_same(&s, &back);
 	snapshot_release(&back);
@@ -348,7 +348,7 @@ a_vault_from_a_newer_roster_is_refused(void **state)
 	v = vault_open(fx->path, &fx->e);
 	assert_null(v);
 	assert_int_equal(fx->e.class, ERR_PERMANENT);
-	tl_assert_contains(fx->e.msg, "schema version 99 is newer than this roster knows (1); use a newer roster");
+	tl_assert_contains(fx->e.msg, "schema version 99 is newer than this roster knows (2); use a newer roster");
 }
 
 static void
@@ -886,7 +886,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(open_creates_the_file_and_its_folder_at_schema_version_1),
+		T(open_creates_the_file_and_its_folder_at_the_newest_schema_version),
 		T(reopening_keeps_the_schema_and_the_data),
 		T(a_vault_from_a_newer_roster_is_refused),
 		T(a_postgresql_location_is_not_available_yet),
