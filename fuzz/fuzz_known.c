@@ -67,6 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct known_state k;
 	struct err e;
+	size_t bad;
 	int n;
 
 	sqlite3_reset(put);
@@ -87,8 +88,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n != 1 || k.naccounts != 1)
 			fail("one row, not one account");
 		for (size_t i = 0; i < a->nattrs; i++) {
-			if (text_utf8_check(a->attrs[i].name, strlen(a->attrs[i].name), NULL) ||
-			    text_utf8_check(a->attrs[i].value, strlen(a->attrs[i].value), NULL))
+			if (text_utf8_check(a->attrs[i].name, strlen(a->attrs[i].name), &bad) ||
+			    text_utf8_check(a->attrs[i].value, strlen(a->attrs[i].value), &bad))
 				fail("an attribute that is not UTF-8");
 			if (i && strcmp(a->attrs[i - 1].name, a->attrs[i].name) >= 0)
 				fail("attributes not sorted, or a name twice");
