@@ -12,17 +12,40 @@
 #include "plan/plan_int.h"
 #include "util/banned.h"
 
+/* A day as a JSON string ("2026-01-05"), or null; without printf, as it is written a million times. */
 static void
 json_day(struct buf *out, civil_day d, civil_day none)
 {
-	char s[DATE_STR_MAX];
+	char s[16];
+	int y, m, dd;
 
 	if (d == none || d == DATE_NONE || d == PERIOD_DAWN) {
 		buf_adds(out, "null");
 		return;
 	}
-	date_format(d, s);
-	buf_addf(out, "\"%s\"", s);
+	date_to_ymd(d, &y, &m, &dd);
+	if (y < 0 || y > 9999) { /* not a day a source can give; as date_format writes it */
+		char f[DATE_STR_MAX + 8];
+
+		date_format(d, f);
+		buf_addch(out, '"');
+		buf_adds(out, f);
+		buf_addch(out, '"');
+		return;
+	}
+	s[0] = '"';
+	s[1] = (char)('0' + y / 1000);
+	s[2] = (char)('0' + y / 100 % 10);
+	s[3] = (char)('0' + y / 10 % 10);
+	s[4] = (char)('0' + y % 10);
+	s[5] = '-';
+	s[6] = (char)('0' + m / 10);
+	s[7] = (char)('0' + m % 10);
+	s[8] = '-';
+	s[9] = (char)('0' + dd / 10);
+	s[10] = (char)('0' + dd % 10);
+	s[11] = '"';
+	buf_add(out, s, 12);
 }
 
 /* The parts of a reason, from its entitlement. */
@@ -58,36 +81,35 @@ parts_of(const struct plan_reason *pr, struct reason_parts *r)
 void
 plan_reason_json(const struct plan_reason *pr, struct buf *out)
 {
-	struct reason_parts rp, *r = &rp;
+	const struct entitlement *en = pr->en;
 
-	parts_of(pr, r);
-	if (!r->rule) {
+	if (!en) {
 		buf_adds(out, "{\"note\": ");
-		buf_add_json_str(out, r->note);
+		buf_add_json_str(out, pr->note);
 		buf_addch(out, '}');
 		return;
 	}
 	buf_adds(out, "{\"rule\": ");
-	buf_add_json_str(out, r->rule);
-	if (r->contract) {
-		buf_adds(out, ", \"contract\": ");
-		buf_add_json_str(out, r->contract);
-	} else if (r->assignment_kind) {
+	buf_add_json_str(out, en->rule->cfg->name);
+	if (en->assignment) {
 		buf_adds(out, ", \"assignment\": {\"kind\": ");
-		buf_add_json_str(out, r->assignment_kind);
+		buf_add_json_str(out, en->assignment->f[A_KIND]);
 		buf_adds(out, ", \"value\": ");
-		buf_add_json_str(out, r->assignment_value);
+		buf_add_json_str(out, en->assignment->f[A_VALUE]);
 		buf_addch(out, '}');
+	} else if (en->contract) {
+		buf_adds(out, ", \"contract\": ");
+		buf_add_json_str(out, en->contract->f[C_CONTRACT_ID]);
 	}
 	buf_adds(out, ", \"from\": ");
-	json_day(out, r->from, PERIOD_DAWN);
+	json_day(out, en->period.start, PERIOD_DAWN);
 	buf_adds(out, ", \"until\": ");
-	json_day(out, r->until, DATE_NONE);
-	if (r->inherited_from) {
+	json_day(out, en->period.end, DATE_NONE);
+	if (en->via_rule) {
 		buf_adds(out, ", \"inherited_from\": ");
-		buf_add_json_str(out, r->inherited_from);
+		buf_add_json_str(out, en->holder->f[P_EMPLOYEE_ID]);
 		buf_adds(out, ", \"via_rule\": ");
-		buf_add_json_str(out, r->via_rule);
+		buf_add_json_str(out, en->via_rule->cfg->name);
 	}
 	buf_addch(out, '}');
 }

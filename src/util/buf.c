@@ -6,10 +6,11 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-static void
+static inline void
 buf_reserve(struct buf *b, size_t extra)
 {
-	XGROW(b->s, b->cap, b->len + extra + 1);
+	if (b->len + extra + 1 > b->cap)
+		XGROW(b->s, b->cap, b->len + extra + 1);
 }
 
 void
