@@ -35,7 +35,8 @@ explain(const struct config *cfg, struct vault *v, const char *id, civil_day at,
 	err_init(&e);
 	if (!(rs = ruleset_compile(cfg, &e)))
 		return cli_fail(&e);
-	if (cli_plan_state(cfg, v, id, &s, &k, &e) < 0 || plan_explain(rs, &s, &k, at, id, json, &out, &e) < 0)
+	/* the whole organisation: unique values and references come out as in the full plan */
+	if (cli_plan_state(cfg, v, NULL, &s, &k, &e) < 0 || plan_explain(rs, &s, &k, at, id, json, &out, &e) < 0)
 		ret = cli_fail(&e);
 	else
 		fwrite(out.s ? out.s : "", 1, out.len, stdout);

@@ -55,6 +55,7 @@ struct want {
 	size_t nwindows;		   /* all windows of the person on the target */
 	civil_day next_create;		   /* the create day of the first window after at; DATE_NONE when none */
 	const struct known_account *known; /* the current account (not deleted); NULL */
+	const struct known_account *last;  /* the newest known account, deleted or not; NULL */
 	int last_seq;			   /* the highest seq known, 0 when none */
 	int exists;			   /* an account should exist on the day */
 	int seq;
@@ -260,6 +261,7 @@ make_unique(struct build *b, size_t pidx, size_t ai)
 		b->tmp.len = cp_cut(b->tmp.s ? b->tmp.s : "", b->tmp.len, max);
 		if (!b->tmp.len)
 			continue;
+		b->tmp.s[b->tmp.len] = '\0'; /* the cut is the value */
 		any = 1;
 		if (!first)
 			first = arena_strndup(&b->tarena, b->tmp.s, b->tmp.len);
@@ -465,6 +467,7 @@ decide(struct build *b, size_t pidx)
 	w->v.window = NULL; /* windows are reused by the next person; win holds the copy */
 	nk = known_accounts_of(b->k, ct->name, pi->p->f[P_EMPLOYEE_ID], &ka);
 	if (nk) {
+		w->last = &ka[nk - 1];
 		w->last_seq = ka[nk - 1].seq;
 		if (ka[nk - 1].status != ACCT_DELETED)
 			w->known = &ka[nk - 1];
@@ -555,6 +558,29 @@ group_cmp(const void *x, const void *y)
 	return c ? c : (*a < *b ? -1 : *a > *b);
 }
 
+/*
+ * A grant that ended before the day is kept over a gap of at most
+ * bridge_gap days until a grant of the same permission starts again (a
+ * contract that ends on Friday and one that starts on Monday), as the
+ * account is: no revoke on Saturday and grant on Monday.
+ */
+static int
+bridged(const struct build *b, const struct pinfo *pi, const struct entitlement *en)
+{
+	long gap = b->rt->cfg->lifecycle.bridge_gap;
+
+	if (en->period.end == DATE_NONE || en->period.end >= b->at)
+		return 0;
+	for (size_t i = 0; i < pi->en; i++) {
+		const struct entitlement *o = &pi->ev[i];
+
+		if (o != en && o->target == en->target && o->group && !strcmp(o->group, en->group) &&
+		    o->period.start > b->at && (long)o->period.start - (long)en->period.end - 1 <= gap)
+			return 1;
+	}
+	return 0;
+}
+
 static void
 permissions(struct build *b, size_t pidx, struct bucket *bk)
 {
@@ -568,7 +594,8 @@ permissions(struct build *b, size_t pidx, struct bucket *bk)
 		for (size_t i = 0; i < pi->en; i++) {
 			const struct entitlement *en = &pi->ev[i];
 
-			if (en->target == b->t && en->group && en->period.start <= b->at && b->at <= en->period.end) {
+			if (en->target == b->t && en->group &&
+			    ((en->period.start <= b->at && b->at <= en->period.end) || bridged(b, pi, en))) {
 				g = xrealloc(g, (ng + 1) * sizeof(*g));
 				g[ng++] = en;
 			}
@@ -691,27 +718,41 @@ diff_person(struct build *b, size_t pidx, struct bucket *bk)
 	permissions(b, pidx, bk);
 	if (w->exists || !kn)
 		return;
-	/* an account that should not be there (any more) */
-	if (w->has_win && w->v.state == ACCOUNT_ABSENT && w->win.remove != DATE_NONE && b->at >= w->win.remove &&
-	    w->next_create == DATE_NONE) {
-		a = action_new(b, bk, pidx, OP_DELETE);
-		window_reasons(b, pidx, a);
-		day_note(b, a, "disabled on %s; deleted %ld day(s) later, on %s", w->win.disable,
-			 ct->lifecycle.delete_after, w->win.remove);
-	} else if (kn->status == ACCT_ENABLED) {
+	/*
+	 * An account that should not be there (any more): disabled first, and
+	 * deleted delete_after days after roster disabled it — never deleted
+	 * straight from enabled, and never before the lifecycle says.
+	 */
+	if (kn->status == ACCT_ENABLED) {
 		a = action_new(b, bk, pidx, OP_DISABLE);
-		if (w->next_create != DATE_NONE)
+		if (w->has_win && w->win.end != DATE_NONE && b->at > w->win.end) {
+			window_reasons(b, pidx, a);
+			day_note(b, a, "the last day was %s; disabled %ld day(s) after it, on %s", w->win.end,
+				 ct->lifecycle.disable_after, w->win.disable);
+		} else if (w->next_create != DATE_NONE) {
 			day_note(b, a, "no account is due now: the next one is created on %s (create_before %ld)%s",
 				 w->next_create, ct->lifecycle.create_before, DATE_NONE);
-		else
+		} else {
 			add_reason(b, a, NULL,
 				   pi->p->present ? "no rule grants an account (any more)"
 						  : "no longer in the HR export");
-	} else if (w->next_create == DATE_NONE && kn->disabled != DATE_NONE &&
-		   b->at >= kn->disabled + ct->lifecycle.delete_after) {
-		a = action_new(b, bk, pidx, OP_DELETE);
-		day_note(b, a, "disabled on %s; deleted %ld day(s) later, on %s", kn->disabled,
-			 ct->lifecycle.delete_after, kn->disabled + ct->lifecycle.delete_after);
+		}
+	} else if (w->next_create == DATE_NONE) {
+		civil_day from = kn->disabled, due = DATE_NONE;
+
+		if (from != DATE_NONE)
+			due = from + ct->lifecycle.delete_after;
+		if (w->has_win && w->win.remove != DATE_NONE && (due == DATE_NONE || due < w->win.remove)) {
+			due = w->win.remove; /* the later of what the vault and the lifecycle say */
+			from = w->win.disable;
+		}
+		if (due != DATE_NONE && b->at >= due) {
+			a = action_new(b, bk, pidx, OP_DELETE);
+			if (w->has_win)
+				window_reasons(b, pidx, a);
+			day_note(b, a, "disabled on %s; deleted %ld day(s) later, on %s", from,
+				 ct->lifecycle.delete_after, due);
+		}
 	}
 }
 
@@ -1044,6 +1085,8 @@ plan_build(struct plan *pl, const struct ruleset *rs, const struct snapshot *s, 
 	int nej = 0, nthreads, ret = -1;
 
 	memset(pl, 0, sizeof(*pl));
+	if (o->target && !config_target(rs->cfg, o->target))
+		return err_set(e, ERR_INVALID, "--target: no target named \"%s\" in %s", o->target, rs->cfg->file);
 	pl->at = o->at;
 	pl->rs = rs;
 	pl->counts = xcalloc(rs->ntargets + 1, sizeof(*pl->counts));
@@ -1052,8 +1095,6 @@ plan_build(struct plan *pl, const struct ruleset *rs, const struct snapshot *s, 
 		pl->planned[t] = !o->target || !strcmp(rs->targets[t].cfg->name, o->target);
 		ntargets += pl->planned[t];
 	}
-	if (o->target && !config_target(rs->cfg, o->target))
-		return err_set(e, ERR_INVALID, "--target: no target named \"%s\" in %s", o->target, rs->cfg->file);
 	if (build_init(&b, pl, rs, s, k, o->at, o->person, ej, &nej, e) < 0)
 		goto out;
 	pl->npersons = b.npi;
@@ -1101,6 +1142,8 @@ plan_build(struct plan *pl, const struct ruleset *rs, const struct snapshot *s, 
 	ret = 0;
 out:
 	build_release(&b, pl, ej, nej);
+	if (ret < 0)
+		plan_release(pl); /* a failed plan holds nothing */
 	return ret;
 }
 
@@ -1183,11 +1226,11 @@ how_text(const struct ruleset_attr *ra, const struct want *w, size_t ai, struct 
 }
 
 static void
-explain_target_json(struct build *b, struct buf *out)
+explain_target_json(struct build *b, size_t pidx, struct buf *out)
 {
-	const struct want *w = &b->w[0];
+	const struct want *w = &b->w[pidx];
 	const struct membership *m;
-	size_t nm = known_memberships_of(b->k, b->rt->cfg->name, b->pi[0].p->f[P_EMPLOYEE_ID], &m);
+	size_t nm = known_memberships_of(b->k, b->rt->cfg->name, b->pi[pidx].p->f[P_EMPLOYEE_ID], &m);
 	int first = 1;
 
 	buf_add_json_str(out, b->rt->cfg->name);
@@ -1207,9 +1250,9 @@ explain_target_json(struct build *b, struct buf *out)
 		day_json(out, "delete", w->win.remove);
 		buf_addch(out, '}');
 	}
-	if (w->known)
-		buf_addf(out, ", \"known\": {\"account\": %d, \"status\": \"%s\"}", w->known->seq,
-			 account_status_name(w->known->status));
+	if (w->last)
+		buf_addf(out, ", \"known\": {\"account\": %d, \"status\": \"%s\"}", w->last->seq,
+			 account_status_name(w->last->status));
 	else
 		buf_adds(out, ", \"known\": null");
 	buf_adds(out, ", \"attributes\": {");
@@ -1241,14 +1284,14 @@ explain_target_json(struct build *b, struct buf *out)
 }
 
 static void
-explain_target_text(struct build *b, struct buf *out)
+explain_target_text(struct build *b, size_t pidx, struct buf *out)
 {
-	const struct want *w = &b->w[0];
+	const struct want *w = &b->w[pidx];
 	char s1[DATE_STR_MAX], s2[DATE_STR_MAX], s3[DATE_STR_MAX], s4[DATE_STR_MAX], s5[DATE_STR_MAX], s6[DATE_STR_MAX];
 
 	buf_addf(out, "\n%s: account %s", b->rt->cfg->name, state_name(w->v.state));
-	if (w->known)
-		buf_addf(out, " (roster knows account %d, %s)", w->known->seq, account_status_name(w->known->status));
+	if (w->last)
+		buf_addf(out, " (roster knows account %d, %s)", w->last->seq, account_status_name(w->last->status));
 	else
 		buf_adds(out, " (roster knows no account)");
 	buf_addch(out, '\n');
@@ -1278,16 +1321,22 @@ plan_explain(const struct ruleset *rs, const struct snapshot *s, const struct kn
 	const struct pinfo *pi;
 	char sat[DATE_STR_MAX], label[512];
 	int ret = -1, nej = 0;
+	size_t pidx;
 
 	memset(&pl, 0, sizeof(pl));
 	pl.rs = rs;
 	pl.at = at;
-	if (build_init(&b, &pl, rs, s, k, at, employee_id, ej, &nej, e) < 0)
+	/* everyone, not only the person: unique values and ref: come out as in the full plan */
+	if (build_init(&b, &pl, rs, s, k, at, NULL, ej, &nej, e) < 0)
 		goto out;
-	pi = &b.pi[0];
+	if (!strmap_get(&b.by_id, employee_id, &pidx)) {
+		err_set(e, ERR_INVALID, "no person with employee_id \"%s\" in the vault", employee_id);
+		goto out;
+	}
+	pi = &b.pi[pidx];
 	worker_init(&wk, &b, rs->lua);
 	date_format(at, sat);
-	snapshot_person_label(b.pi[0].p, label, sizeof(label));
+	snapshot_person_label(pi->p, label, sizeof(label));
 	if (json) {
 		buf_addf(out, "{\n  \"employee_id\": ");
 		buf_add_json_str(out, employee_id);
@@ -1328,9 +1377,9 @@ plan_explain(const struct ruleset *rs, const struct snapshot *s, const struct kn
 		plan_target(&wk, t);
 		if (json) {
 			buf_adds(out, t ? ",\n    " : "\n    ");
-			explain_target_json(&wk, out);
+			explain_target_json(&wk, pidx, out);
 		} else {
-			explain_target_text(&wk, out);
+			explain_target_text(&wk, pidx, out);
 		}
 		target_release(&wk);
 	}

@@ -98,7 +98,8 @@ struct plan_options {
  * checked against the known accounts only, not against other persons who
  * have no account yet, and ref: reads the other person's known account
  * (the full plan decides between two new persons who want the same name).
- * Returns 0, or -1 with e set (an unknown target or person in o).
+ * Returns 0 (release the plan with plan_release), or -1 with e set (an
+ * unknown target or person in o) and nothing held.
  */
 int plan_build(struct plan *pl, const struct ruleset *rs, const struct snapshot *s, const struct known_state *k,
 	       const struct plan_options *o, struct err *e);
@@ -122,6 +123,8 @@ void plan_text(const struct plan *pl, struct buf *out);
  * and contract or assignment behind it and its dates, the account state on
  * each target, and every attribute value with the mapping that made it. As
  * JSON (json != 0) or text, appended to out. Returns 0, -1 with e set.
+ * Every person of s is planned (not only employee_id), so values come out
+ * exactly as in the full plan.
  */
 int plan_explain(const struct ruleset *rs, const struct snapshot *s, const struct known_state *k, civil_day at,
 		 const char *employee_id, int json, struct buf *out, struct err *e);
