@@ -265,8 +265,9 @@ plan_json_stream(const struct plan *pl, plan_sink_fn sink, void *ctx)
 			pthread_join(tid, NULL);
 		else
 			chunk_run(&job[1]);
-		if (sink(ctx, job[0].out.s, job[0].out.len) < 0 || sink(ctx, job[1].out.s, job[1].out.len) < 0)
-			goto out;
+		for (int k = 0; k < 2; k++) /* an empty chunk (the last pair) is not handed on */
+			if (job[k].out.len && sink(ctx, job[k].out.s, job[k].out.len) < 0)
+				goto out;
 	}
 	buf_reset(&b);
 	buf_adds(&b, pl->nactions ? "\n  ],\n  \"problems\": [" : "],\n  \"problems\": [");

@@ -16,7 +16,13 @@ buf_reserve(struct buf *b, size_t extra)
 void
 buf_add(struct buf *b, const void *data, size_t n)
 {
+	if (!n && b->s)
+		return; /* data may be NULL then */
 	buf_reserve(b, n);
+	if (!n) {
+		b->s[b->len] = '\0';
+		return;
+	}
 	memcpy(b->s + b->len, data, n);
 	b->len += n;
 	b->s[b->len] = '\0';

@@ -1624,9 +1624,8 @@ explain_of_an_unknown_person_is_an_error(void **state)
 }
 
 /*
- * Bugs these tests found in plan.c and plan_out.c (at 2ff72b2), kept apart
- * in a list of their own at the end: each test says what the issue and the
- * headers ask for, and fails while the bug is there.
+ * Regression tests: each of these found a bug in plan.c or plan_out.c when
+ * it was written (the comments say what it was).
  */
 
 /*
@@ -1786,15 +1785,12 @@ main(void)
 		T(explain_text_names_the_rule_contract_dates_and_mappings),
 		T(explain_says_which_iteration_made_a_unique_value),
 		T(explain_of_an_unknown_person_is_an_error),
-	};
-	/* Bugs these tests found (see the comments above them): each fails while its bug is there. */
-	const struct CMUnitTest bugs[] = {
+		/* regressions */
 		T(max_length_cuts_candidates_and_keeps_the_number_when_iterating),
 		T(max_length_makes_room_for_two_digits),
 		T(a_failed_plan_build_holds_no_memory),
 		T(the_json_stream_never_hands_its_sink_a_null_pointer),
 	};
 
-	return cmocka_run_group_tests_name("plan", tests, NULL, NULL) +
-	       cmocka_run_group_tests_name("plan: bugs these tests found", bugs, NULL, NULL);
+	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
 }
