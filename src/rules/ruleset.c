@@ -130,6 +130,21 @@ compile_template(const struct config *cfg, const struct cfg_text *t, struct scop
 	return tp;
 }
 
+/* The templates of attribute a (its value, candidates and iterate) into ts (room for 66); returns how many. */
+static size_t
+attr_templates(const struct ruleset_attr *a, struct template **ts)
+{
+	size_t nts = 0;
+
+	if (a->value)
+		ts[nts++] = a->value;
+	for (size_t k = 0; k < a->cfg->nunique && nts < 64; k++)
+		ts[nts++] = a->unique[k];
+	if (a->iterate)
+		ts[nts++] = a->iterate;
+	return nts;
+}
+
 /* Depth-first visit for the attribute order; state: 0 new, 1 on the path, 2 done. */
 static int
 visit(struct ruleset_target *rt, size_t i, unsigned char *state, size_t *out, size_t *nout, const struct config *cfg,
@@ -137,7 +152,7 @@ visit(struct ruleset_target *rt, size_t i, unsigned char *state, size_t *out, si
 {
 	const struct ruleset_attr *a = &rt->attrs[i];
 	struct template *ts[66];
-	size_t nts = 0;
+	size_t nts;
 
 	if (state[i] == 2)
 		return 0;
@@ -147,12 +162,7 @@ visit(struct ruleset_target *rt, size_t i, unsigned char *state, size_t *out, si
 			"%s:%d:%d: target \"%s\": attribute \"%s\" refers to itself through {account.…} (a cycle; expected each attribute to be built from others that do not need it)",
 			cfg->file, a->cfg->pos.line, a->cfg->pos.col, rt->cfg->name, a->cfg->name);
 	state[i] = 1;
-	if (a->value)
-		ts[nts++] = a->value;
-	for (size_t k = 0; k < a->cfg->nunique && nts < 64; k++)
-		ts[nts++] = a->unique[k];
-	if (a->iterate)
-		ts[nts++] = a->iterate;
+	nts = attr_templates(a, ts);
 	for (size_t k = 0; k < nts; k++) {
 		const char *const *paths;
 		size_t np = template_paths(ts[k], &paths);
@@ -194,15 +204,9 @@ mark_late(struct ruleset_target *rt)
 	for (size_t o = 0; o < rt->nattrs; o++) {
 		struct ruleset_attr *a = &rt->attrs[rt->order[o]];
 		struct template *ts[66];
-		size_t nts = 0;
+		size_t nts = attr_templates(a, ts);
 
 		a->late = a->cfg->kind == ATTR_REF || a->cfg->kind == ATTR_LUA;
-		if (a->value)
-			ts[nts++] = a->value;
-		for (size_t k = 0; k < a->cfg->nunique && nts < 64; k++)
-			ts[nts++] = a->unique[k];
-		if (a->iterate)
-			ts[nts++] = a->iterate;
 		for (size_t k = 0; k < nts && !a->late; k++) {
 			const char *const *paths;
 			size_t np = template_paths(ts[k], &paths);

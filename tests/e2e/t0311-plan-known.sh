@@ -5,81 +5,9 @@
 # rehire before the deletion), a new account after the deletion, update with
 # old and new values, revoke; the same input gives the same bytes.
 . "$(dirname "$0")/lib.sh"
-
-plan() {
-	roster -c org/roster.yaml plan "$@"
-}
+. "$TEST_DIR/plan-lib.sh"
 
 VAULT=org/var/roster.db
-
-# plan_at DATE: the whole plan on DATE as JSON, in plan-DATE.json (made once
-# per state of the vault: forget_plans after seeding).
-plan_at() {
-	test -s "plan-$1.json" || plan --at "$1" --json >"plan-$1.json"
-}
-
-forget_plans() {
-	rm -f plan-*.json
-}
-
-# ops_of ID DATE: op (op:permission for a grant or revoke) of every action
-# for ID in the whole plan on DATE, one a line, in plan order.
-ops_of() {
-	plan_at "$2" &&
-	jq -r --arg id "$1" '.actions[] | select(.employee_id == $id) |
-		.op + (if .permission then ":" + .permission else "" end)' "plan-$2.json"
-}
-
-# action_of ID DATE OP [PERMISSION]: that action of ID on DATE, in action.json;
-# fails unless there is exactly one.
-action_of() {
-	plan_at "$2" &&
-	jq -c --arg id "$1" --arg op "$3" --arg perm "${4:-}" '[.actions[] |
-		select(.employee_id == $id and .op == $op and ($perm == "" or .permission == $perm))]' \
-		"plan-$2.json" >actions.json &&
-	if test "$(jq length actions.json)" != 1
-	then
-		echo "action_of $*: not exactly one such action:" >&2
-		cat actions.json >&2
-		return 1
-	fi &&
-	jq -c ".[0]" actions.json >action.json
-}
-
-# jq_is FILE FILTER EXPECTED: jq -r FILTER on FILE gives EXPECTED.
-jq_is() {
-	got=$(jq -r "$2" "$1") || return 1
-	if test "$got" != "$3"
-	then
-		echo "jq_is: $2 on $1 gave \"$got\", expected \"$3\"" >&2
-		return 1
-	fi
-}
-
-# expect_ops ID DATE [OP...]: ID has exactly these actions on DATE, in this
-# order (none: no action).
-expect_ops() {
-	id=$1 day=$2 &&
-	shift 2 &&
-	: >expect &&
-	for op in "$@"
-	do
-		echo "$op" >>expect || return 1
-	done &&
-	ops_of "$id" "$day" >actual &&
-	test_cmp expect actual
-}
-
-# summary_ok FILE: the summary of plan FILE counts its actions per target and
-# op (a planned target without actions may be listed with no counts).
-summary_ok() {
-	jq -e '(.summary | with_entries(select(.value != {}))) ==
-		(reduce .actions[] as $a ({}; .[$a.target][$a.op] += 1))' "$1" >/dev/null || {
-		echo "summary_ok: the summary of $1 does not count its actions:" >&2
-		jq -c '.summary, (reduce .actions[] as $a ({}; .[$a.target][$a.op] += 1))' "$1" >&2
-		return 1
-	}
-}
 
 # attrs_of ID DATE: the attributes of ID's create in the plan on DATE (as
 # computed before anything was seeded), keys sorted, in attrs-ID.json.
@@ -325,6 +253,39 @@ test_expect_success 'bridge_gap: no disable between a Friday and the Monday afte
 	done &&
 	action_of 100247 2026-01-12 update &&
 	jq_is action.json ".changes.title.new" Salarisadministrateur
+'
+
+test_expect_success 'bridge_gap: the groups stay over the gap too (no revoke on Saturday, grant on Monday)' '
+	for day in 2026-01-10 2026-01-11
+	do
+		ops_of 100247 $day >actual &&
+		test_must_not_contain actual revoke &&
+		test_must_not_contain actual grant || return 1
+	done
+'
+
+test_expect_success 'an enabled account past its delete day is disabled first, never deleted at once' '
+	# 100063 left on 2025-10-31: the lifecycle deletes on 2026-01-30, but
+	# roster never disabled the account
+	expect_ops 100063 2026-01-30 revoke:all-staff revoke:dept-ctrl disable &&
+	action_of 100063 2026-01-30 disable &&
+	jq_is action.json "[.reasons[].note | select(.)] | join(\"|\")" \
+		"the last day was 2025-10-31; disabled 0 day(s) after it, on 2025-11-01"
+'
+
+test_expect_success 'delete counts from the day roster disabled the account when that is later' '
+	# 100109 left on 2025-08-31 (lifecycle: disabled 2025-09-01, deleted
+	# 2025-11-30), but roster disabled the account only on 2025-09-10
+	test_must_contain org/hr/contracts.csv ";100109;" &&
+	attrs_of 100109 2025-07-16 &&
+	seed_account 100109 1 disabled attrs-100109.json 2015-01-01 2025-09-10 NULL &&
+	forget_plans &&
+	expect_ops 100109 2025-11-30 &&
+	expect_ops 100109 2025-12-08 &&
+	expect_ops 100109 2025-12-09 delete &&
+	action_of 100109 2025-12-09 delete &&
+	jq_is action.json "[.reasons[].note | select(.)] | join(\"|\")" \
+		"disabled on 2025-09-10; deleted 90 day(s) later, on 2025-12-09"
 '
 
 test_expect_success 'the summary counts every kind of action' '
