@@ -48,6 +48,7 @@ known_add_account(struct known_state *k, const struct known_account *a)
 	*d = *a;
 	d->target = arena_strdup(&k->arena, a->target);
 	d->employee_id = arena_strdup(&k->arena, a->employee_id);
+	d->ref = a->ref ? arena_strdup(&k->arena, a->ref) : NULL;
 	d->attrs = arena_alloc(&k->arena, (a->nattrs + 1) * sizeof(*d->attrs));
 	for (size_t i = 0; i < a->nattrs; i++) {
 		d->attrs[i].name = arena_strdup(&k->arena, a->attrs[i].name);

@@ -36,6 +36,7 @@ struct known_account {
 	civil_day created;  /* the day it was created (evaluation date of the apply); DATE_NONE: not known */
 	civil_day disabled; /* the day it was last disabled; DATE_NONE when enabled or never */
 	civil_day deleted;  /* DATE_NONE unless deleted */
+	const char *ref;    /* the connector's name for it (a DN, a SCIM id); NULL when it has none */
 };
 
 struct membership {

@@ -45,6 +45,8 @@ void vault_close(struct vault *v);
 
 /* The schema version the vault is at. */
 int vault_schema_version(struct vault *v);
+/* The newest schema version this roster knows (a new vault is made at it). */
+int vault_schema_newest(void);
 
 /* Takes the write lock (waits a while for another writer; then ERR_TRANSIENT). */
 int vault_begin(struct vault *v, struct err *e);

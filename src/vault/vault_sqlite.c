@@ -130,8 +130,37 @@ static const char *const migrations[] = {
 	/* one person's accounts on every target (plan --person, person --explain) */
 	"CREATE INDEX accounts_person ON accounts (employee_id);"
 	"CREATE INDEX memberships_person ON memberships (employee_id);",
+	/*
+	 * 3: the connector's own name for an account (a DN, a SCIM id; NULL when
+	 * it has none), and the audit log (audit/audit.h): one row per event,
+	 * chained by hashes.
+	 */
+	"ALTER TABLE accounts ADD COLUMN ref TEXT;"
+	"CREATE TABLE audit ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  time TEXT NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  run TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  target TEXT,"
+	"  employee_id TEXT,"
+	"  action TEXT NOT NULL,"
+	"  before TEXT,"
+	"  after TEXT,"
+	"  outcome TEXT NOT NULL,"
+	"  error TEXT,"
+	"  prev_hash TEXT NOT NULL,"
+	"  hash TEXT NOT NULL"
+	");"
+	"CREATE INDEX audit_person ON audit (employee_id);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int
+vault_schema_newest(void)
+{
+	return NMIGRATIONS;
+}
 
 static int
 db_err(struct vault *v, struct err *e, const char *what)
@@ -1335,7 +1364,7 @@ describe_at(const struct attrs_cursor *p, char *out, size_t size)
 		snprintf(out, size, "byte 0x%02x", c);
 }
 
-#define ACCOUNT_COLS "target, employee_id, seq, status, attributes, created, disabled, deleted"
+#define ACCOUNT_COLS "target, employee_id, seq, status, attributes, created, disabled, deleted, ref"
 
 /*
  * One query per filter (none, target, employee_id, both), rather than
@@ -1423,6 +1452,7 @@ read_account(struct vault *v, sqlite3_stmt *st, struct attrs_scratch *sc, struct
 	if (read_date(v, st, 5, a, e, &a->created) < 0 || read_date(v, st, 6, a, e, &a->disabled) < 0 ||
 	    read_date(v, st, 7, a, e, &a->deleted) < 0)
 		return -1;
+	a->ref = (const char *)sqlite3_column_text(st, 8); /* NULL when the connector names it not */
 	return 0;
 }
 
@@ -1575,7 +1605,7 @@ vault_account_put(struct vault *v, const struct known_account *a, struct err *e)
 	}
 	if (!v->account_put && prepare(v,
 				       "INSERT OR REPLACE INTO accounts (" ACCOUNT_COLS ")"
-				       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+				       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 				       &v->account_put, e) < 0)
 		goto out;
 	st = v->account_put;
@@ -1584,6 +1614,10 @@ vault_account_put(struct vault *v, const struct known_account *a, struct err *e)
 	sqlite3_bind_int(st, 3, a->seq);
 	sqlite3_bind_text(st, 4, account_status_name(a->status), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, json, -1, SQLITE_STATIC);
+	if (a->ref)
+		sqlite3_bind_text(st, 9, a->ref, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 9);
 	if (bind_date(st, 6, a->created) < 0 || bind_date(st, 7, a->disabled) < 0 || bind_date(st, 8, a->deleted) < 0) {
 		sqlite3_clear_bindings(st);
 		err_set(e, ERR_INTERNAL,
