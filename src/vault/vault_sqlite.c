@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "vault/vault.h"
+#include "vault/vault_int.h"
 #include "util/buf.h"
 #include "util/date.h"
 #include "util/file.h"
@@ -155,6 +156,24 @@ static const char *const migrations[] = {
 	"CREATE INDEX audit_person ON audit (employee_id);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+sqlite3 *
+vault_sqlite(struct vault *v)
+{
+	return v->db;
+}
+
+const char *
+vault_path(const struct vault *v)
+{
+	return v->path;
+}
+
+int
+vault_in_transaction(const struct vault *v)
+{
+	return v->in_tx;
+}
 
 int
 vault_schema_newest(void)
