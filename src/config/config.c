@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <jansson.h>
 #include <libfyaml.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -745,15 +746,95 @@ parse_attr(struct walk *w, struct fy_node *kn, struct fy_node *vn, struct cfg_ta
 	return 0;
 }
 
+/* The keys each connector takes under its target, besides the common ones (docs/connectors.md). */
+static const struct {
+	const char *connector;
+	const char *keys[16];
+} connector_keys[] = {
+	{ "csv", { "file" } },
+	{ "ldap",
+	  { "url", "bind_dn", "bind_password", "dn", "object_classes", "groups", "disable", "starttls", "ca_file",
+	    "timeout", "page_size", "base" } },
+	{ "ad",
+	  { "url", "bind_dn", "bind_password", "dn", "object_classes", "groups", "disable", "starttls", "ca_file",
+	    "timeout", "page_size", "base" } },
+	{ "scim", { "url", "auth", "ca_file", "insecure", "rate_limit", "timeout", "groups" } },
+	{ "exec", { "command", "timeout", "env" } },
+};
+
+/* A YAML node as JSON: scalars as strings (expanded), sequences as arrays, mappings as objects. */
+static json_t *
+node_json(struct walk *w, struct fy_node *n, const char *key)
+{
+	void *it = NULL;
+	json_t *j;
+
+	switch (fy_node_get_type(n)) {
+	case FYNT_SCALAR: {
+		char *v;
+
+		if (get_str(w, n, key, &v) < 0)
+			return NULL;
+		j = json_stringn(v, strlen(v));
+		free(v);
+		if (!j)
+			node_err(w, n, "%s: the value is not UTF-8", key);
+		return j;
+	}
+	case FYNT_SEQUENCE: {
+		struct fy_node *x;
+
+		j = json_array();
+		while ((x = fy_node_sequence_iterate(n, &it))) {
+			json_t *e = node_json(w, x, key);
+
+			if (!e) {
+				json_decref(j);
+				return NULL;
+			}
+			json_array_append_new(j, e);
+		}
+		return j;
+	}
+	case FYNT_MAPPING: {
+		struct fy_node_pair *p;
+
+		j = json_object();
+		while ((p = fy_node_mapping_iterate(n, &it))) {
+			char *k, sub[256];
+			json_t *e;
+
+			if (get_str(w, fy_node_pair_key(p), key, &k) < 0) {
+				json_decref(j);
+				return NULL;
+			}
+			snprintf(sub, sizeof(sub), "%s.%s", key, k);
+			e = node_json(w, fy_node_pair_value(p), sub);
+			if (!e || json_object_set_new(j, k, e) < 0) {
+				free(k);
+				json_decref(j);
+				return NULL;
+			}
+			free(k);
+		}
+		return j;
+	}
+	}
+	node_err(w, n, "%s: expected a value, a list or a mapping", key);
+	return NULL;
+}
+
 static int
 parse_target(struct walk *w, struct fy_node *n, struct config *cfg, struct cfg_target *t, size_t idx)
 {
-	static const char *const keys[] = { "name", "connector", "correlate", "lifecycle", "attributes", "guard" };
+	static const char *const base[] = { "name", "connector", "correlate", "lifecycle", "attributes", "guard" };
+	const char *keys[32];
+	size_t ck;
 	static const char *const ckeys[] = { "attribute", "field" };
 	static const char *const lkeys[] = { "create_before", "enable_before", "disable_after", "delete_after",
 					     "bridge_gap" };
 	static const char *const gkeys[] = { "max_disable", "max_delete", "max_revoke" };
-	const size_t nkeys = sizeof(keys) / sizeof(keys[0]);
+	size_t nkeys = 0;
 	struct fy_node *x, *kn2;
 	char where[64];
 
@@ -768,8 +849,6 @@ parse_target(struct walk *w, struct fy_node *n, struct config *cfg, struct cfg_t
 	t->max_disable = (struct cfg_limit){ 10, 1, { 0, 0 } };
 	t->max_delete = (struct cfg_limit){ 10, 1, { 0, 0 } };
 	t->max_revoke = (struct cfg_limit){ 20, 1, { 0, 0 } };
-	if (check_keys(w, n, "a target", keys, nkeys) < 0)
-		return -1;
 	if (!(x = map_get(n, "name")))
 		return node_err(w, n, "%s: missing key \"name\" (expected a short name such as directory)", where);
 	if (get_str(w, x, "name", &t->name) < 0)
@@ -796,6 +875,30 @@ parse_target(struct walk *w, struct fy_node *n, struct config *cfg, struct cfg_t
 		return node_err(
 			w, x, "connector: \"%s\" is not a connector (%s%s%sexpected one of csv, ldap, ad, scim, exec)",
 			t->connector, near ? "did you mean \"" : "", near ? near : "", near ? "\"?; " : "");
+	}
+	/* the common keys and the connector's own */
+	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
+		keys[nkeys++] = base[i];
+	for (ck = 0; strcmp(connector_keys[ck].connector, t->connector); ck++)
+		;
+	for (size_t i = 0; i < 16 && connector_keys[ck].keys[i]; i++)
+		keys[nkeys++] = connector_keys[ck].keys[i];
+	if (check_keys(w, n, "a target", keys, nkeys) < 0)
+		return -1;
+	for (size_t i = sizeof(base) / sizeof(base[0]); i < nkeys; i++) {
+		struct cfg_option *o;
+		char key[128];
+
+		if (!(x = map_get(n, keys[i])))
+			continue;
+		t->options = xrealloc(t->options, (t->noptions + 1) * sizeof(*t->options));
+		o = &t->options[t->noptions];
+		snprintf(key, sizeof(key), "target \"%s\": %s", t->name, keys[i]);
+		if (!(o->value = node_json(w, x, key)))
+			return -1;
+		o->key = xstrdup(keys[i]);
+		o->pos = node_pos(x);
+		t->noptions++;
 	}
 	if ((x = map_get(n, "correlate"))) {
 		if (check_keys(w, x, "correlate", ckeys, 2) < 0)
@@ -849,6 +952,32 @@ parse_target(struct walk *w, struct fy_node *n, struct config *cfg, struct cfg_t
 		while ((p = fy_node_mapping_iterate(x, &it)))
 			if (parse_attr(w, fy_node_pair_key(p), fy_node_pair_value(p), t) < 0)
 				return -1;
+	}
+	/*
+	 * A directory's dn: is a template like any attribute (it may use
+	 * {account.uid} and {contract.*}, and ref: attribute: dn reads it), made
+	 * by the plan as the attribute "dn"; a change of it is a move.
+	 */
+	if ((!strcmp(t->connector, "ldap") || !strcmp(t->connector, "ad")) && (x = map_get(n, "dn"))) {
+		struct cfg_attr *a;
+
+		for (size_t i = 0; i < t->nattrs; i++)
+			if (!strcmp(t->attrs[i].name, "dn"))
+				return node_err(
+					w, x,
+					"target \"%s\": dn: is the entry's name, and attributes: has a \"dn\" too (expected one of them; the dn: key)",
+					t->name);
+		t->attrs = xrealloc(t->attrs, (t->nattrs + 1) * sizeof(*t->attrs));
+		a = &t->attrs[t->nattrs++];
+		memset(a, 0, sizeof(*a));
+		a->name = xstrdup("dn");
+		a->kind = ATTR_TEMPLATE;
+		a->update = 1;
+		a->send = 1;
+		a->entry_name = 1;
+		a->pos = node_pos(x);
+		if (get_text(w, x, "dn", &a->template) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -1207,6 +1336,11 @@ config_release(struct config *cfg)
 
 		free(t->name);
 		free(t->connector);
+		for (size_t k = 0; k < t->noptions; k++) {
+			free(t->options[k].key);
+			json_decref(t->options[k].value);
+		}
+		free(t->options);
 		free(t->correlate_attribute);
 		free(t->correlate_field);
 		for (size_t j = 0; j < t->nattrs; j++) {
@@ -1286,6 +1420,15 @@ source_encoding_name(enum source_encoding enc)
 	case ENC_ISO_8859_1: return "iso-8859-1";
 	default: return "utf-8";
 	}
+}
+
+const struct cfg_option *
+cfg_target_option(const struct cfg_target *t, const char *key)
+{
+	for (size_t i = 0; i < t->noptions; i++)
+		if (!strcmp(t->options[i].key, key))
+			return &t->options[i];
+	return NULL;
 }
 
 const struct cfg_target *

@@ -88,6 +88,7 @@ struct cfg_attr {
 	int send;		 /* 1 (default); 0: computed and stored, never sent to the target */
 	long max_length;	 /* unique values are shortened to this before iterating; 0: no limit */
 	int check_target;	 /* unique values also checked against the target itself */
+	int entry_name;		 /* the entry's name in a directory (ldap/ad `dn:`): a change is a move */
 	struct cfg_pos pos;
 };
 
@@ -100,6 +101,20 @@ struct cfg_lifecycle {
 	long bridge_gap;
 };
 
+/*
+ * A key of the target's connector (url, bind_dn, dn, file, …): its value as
+ * JSON — a YAML scalar is a string (with ${env:} and ${file:} expanded), a
+ * sequence an array, a mapping an object — and where it stands. Which keys
+ * a connector takes is listed in config.c; what they must hold the
+ * connector checks (connector_check).
+ */
+struct json_t;
+struct cfg_option {
+	char *key;
+	struct json_t *value;
+	struct cfg_pos pos;
+};
+
 struct cfg_target {
 	char *name;
 	char *connector;
@@ -109,6 +124,8 @@ struct cfg_target {
 	struct cfg_attr *attrs;
 	size_t nattrs;
 	struct cfg_limit max_disable, max_delete, max_revoke;
+	struct cfg_option *options; /* the connector's own keys, in file order */
+	size_t noptions;
 	struct cfg_pos pos;
 };
 
@@ -167,6 +184,9 @@ const char *source_encoding_name(enum source_encoding enc);
 
 /* The target named name, or NULL. */
 const struct cfg_target *config_target(const struct config *cfg, const char *name);
+
+/* The connector key of target t, or NULL when it is not set. */
+const struct cfg_option *cfg_target_option(const struct cfg_target *t, const char *key);
 
 /*
  * The line of the configuration file where pos stands, and under it a caret

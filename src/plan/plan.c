@@ -684,9 +684,23 @@ diff_person(struct build *b, size_t pidx, struct bucket *bk)
 		}
 		for (size_t i = 0; i < b->rt->nattrs; i++) {
 			const char *old = known_attr(kn, b->rt->attrs[i].cfg->name);
+			const char *now = w->vals[i] ? w->vals[i] : "";
 
-			if (!old || strcmp(old, w->vals[i] ? w->vals[i] : ""))
+			if (old && !strcmp(old, now))
+				continue;
+			if (!b->rt->attrs[i].cfg->entry_name) {
 				nch++;
+				continue;
+			}
+			/* the entry's name changes: a move (a department change in a directory) */
+			a = action_new(b, bk, pidx, OP_MOVE);
+			a->values = arena_alloc(&b->arena, sizeof(*a->values));
+			a->values[0].name = b->rt->attrs[i].cfg->name;
+			a->values[0].old = old ? old : "";
+			a->values[0].value = now;
+			a->values[0].send = 1;
+			a->nvalues = 1;
+			window_reasons(b, pidx, a);
 		}
 		if (nch) {
 			a = action_new(b, bk, pidx, OP_UPDATE);
@@ -695,7 +709,7 @@ diff_person(struct build *b, size_t pidx, struct bucket *bk)
 				const char *old = known_attr(kn, b->rt->attrs[i].cfg->name);
 				const char *now = w->vals[i] ? w->vals[i] : "";
 
-				if (old && !strcmp(old, now))
+				if ((old && !strcmp(old, now)) || b->rt->attrs[i].cfg->entry_name)
 					continue;
 				a->values[a->nvalues].name = b->rt->attrs[i].cfg->name;
 				a->values[a->nvalues].old = old ? old : "";

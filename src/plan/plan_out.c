@@ -196,7 +196,7 @@ action_json(const struct plan *pl, size_t i, struct buf *out)
 	buf_adds(out, num);
 	if (a->op == OP_CREATE)
 		buf_adds(out, a->enabled ? ", \"enabled\": true" : ", \"enabled\": false");
-	if (a->op == OP_CREATE || a->op == OP_UPDATE)
+	if (a->op == OP_CREATE || a->op == OP_UPDATE || a->op == OP_MOVE)
 		values_json(a, out);
 	if (a->permission) {
 		buf_adds(out, ", \"permission\": ");
