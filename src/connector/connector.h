@@ -1,0 +1,109 @@
+/*
+ * Connectors (DESIGN.md: connector/): one small interface, one file per
+ * kind of target. A connector knows its protocol and nothing about rules:
+ * it is handed accounts with their attribute values as the plan made them,
+ * and it makes the target so. Every failure says whether trying again may
+ * help: ERR_TRANSIENT (server down, busy, timeout, HTTP 429/5xx) or
+ * ERR_PERMANENT (refused, malformed, not allowed); ERR_NOTFOUND when the
+ * object is not there (any more); ERR_CONFLICT when a create finds one.
+ *
+ * Apply (apply/apply.c) looks an account up by its correlate value before
+ * it creates it, so a create never makes a duplicate, and a remove of an
+ * object that is gone (ERR_NOTFOUND) counts as done.
+ *
+ * The attribute "dn" of a directory target (ldap, ad) is the entry's name
+ * (config.h: entry_name), not an attribute of the entry.
+ */
+#ifndef ROSTER_CONNECTOR_H
+#define ROSTER_CONNECTOR_H
+
+#include <stddef.h>
+
+#include "config/config.h"
+#include "util/err.h"
+#include "vault/known.h"
+
+struct connector;
+
+/* An account as the target holds it (lookup, list). */
+struct conn_object {
+	const char *ref;		  /* the connector's name for it (a DN, a SCIM id, the key in the file) */
+	const struct account_attr *attrs; /* the attributes it reads back, sorted by name */
+	size_t nattrs;
+	int enabled;
+	const char *const *permissions; /* the groups it is a member of, when the connector can tell; else NULL */
+	size_t npermissions;
+};
+
+/* One thing to do to one account. */
+struct conn_request {
+	const char *employee_id;
+	const char *correlate; /* the value of the target's correlate attribute for this account; NULL: none */
+	const char *ref;       /* the known account's ref; NULL for a create */
+	const struct account_attr *attrs; /* every sent attribute of the account after the action, sorted by name */
+	size_t nattrs;
+	const struct account_attr
+		*changed; /* update: the attributes that change, with their new values ("" = remove) */
+	size_t nchanged;
+	int enabled; /* create, enable/disable: the state wanted */
+};
+
+/* What a connector gives back from create and move: its name for the account. */
+struct conn_result {
+	char ref[1024];
+};
+
+struct connector_ops {
+	const char *name; /* as in roster.yaml's connector: */
+	/*
+	 * Checks the target's connector keys (config.h cfg_option) without
+	 * touching the target: errors name roster.yaml:LINE:COL. For roster
+	 * check and before open.
+	 */
+	int (*check)(const struct config *cfg, const struct cfg_target *t, struct err *e);
+	/* Connects (a connector may also connect lazily); NULL with e set. */
+	struct connector *(*open)(const struct config *cfg, const struct cfg_target *t, struct err *e);
+	void (*close)(struct connector *c);
+	/*
+	 * The account whose correlate attribute holds value: 1 and *out (valid
+	 * until the next call on c), 0 when there is none, -1 on error.
+	 */
+	int (*lookup)(struct connector *c, const char *value, struct conn_object *out, struct err *e);
+	/* Calls each for every account of the target (reconcile); each returns non-zero to stop. */
+	int (*list)(struct connector *c, int (*each)(void *ctx, const struct conn_object *o), void *ctx, struct err *e);
+	int (*create)(struct connector *c, const struct conn_request *rq, struct conn_result *out, struct err *e);
+	int (*update)(struct connector *c, const struct conn_request *rq, struct err *e);
+	int (*set_enabled)(struct connector *c, const struct conn_request *rq, int enabled, struct err *e);
+	/* Renames the entry to the request's "dn" attribute (directories only; NULL elsewhere). */
+	int (*move)(struct connector *c, const struct conn_request *rq, struct conn_result *out, struct err *e);
+	int (*remove)(struct connector *c, const struct conn_request *rq, struct err *e);
+	/*
+	 * Adds (add 1) or removes the account to/from the group named
+	 * permission. Adding a member that is there, or removing one that is
+	 * not, succeeds (a rerun after a crash repeats such actions).
+	 */
+	int (*permission)(struct connector *c, const struct conn_request *rq, const char *permission, int add,
+			  struct err *e);
+	/*
+	 * Makes everything done so far durable on the target (the csv connector
+	 * writes its file); apply calls it before it records a batch of
+	 * outcomes in the vault. NULL: every operation is durable when it
+	 * returns.
+	 */
+	int (*flush)(struct connector *c, struct err *e);
+};
+
+/* The connector for a target's connector: name, or NULL when roster has none of that kind (yet). */
+const struct connector_ops *connector_find(const char *name);
+
+/* Checks every target's connector keys (roster check). */
+int connector_check_all(const struct config *cfg, struct err *e);
+
+/* Helpers for connectors reading their keys: an error at the key's place in roster.yaml. */
+int conn_key_error(const struct config *cfg, const struct cfg_target *t, const struct cfg_option *o, struct err *e,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The string value of key (NULL when absent); -1 with e set when it is there but not a string. */
+int conn_key_str(const struct config *cfg, const struct cfg_target *t, const char *key, const char **out,
+		 struct err *e);
+
+#endif
