@@ -113,6 +113,23 @@ void plan_json(const struct plan *pl, struct buf *out);
  */
 typedef int (*plan_sink_fn)(void *ctx, const char *data, size_t len);
 int plan_json_stream(const struct plan *pl, plan_sink_fn sink, void *ctx);
+/*
+ * Reads a plan that plan_json wrote (the file of roster plan -o) for the
+ * targets of rs: its date and its actions, without reasons. 0, or -1 with
+ * an ERR_INVALID error naming name, the place (line:column, or
+ * actions[N].field) and what was expected; pl then holds nothing.
+ */
+int plan_read(const char *text, size_t len, const char *name, const struct ruleset *rs, struct plan *pl, struct err *e);
+
+/*
+ * roster apply --plan: keeps in fresh (a plan made now) only the actions
+ * that reviewed (a plan read from a file) has too, with the same target,
+ * person, op, account, permission and values, so apply does nothing that
+ * was not reviewed and nothing that is no longer due. Returns how many were
+ * kept; fresh's counts follow.
+ */
+size_t plan_keep_reviewed(struct plan *fresh, const struct plan *reviewed);
+
 /* The counts per target and the problems, without the actions. */
 void plan_summary_text(const struct plan *pl, struct buf *out);
 /* The plan for a person to read: per target the counts, then the actions. */
