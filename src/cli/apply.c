@@ -10,24 +10,28 @@
 #include "apply/apply.h"
 #include "cli/cli.h"
 #include "plan/plan.h"
+#include "util/file.h"
 #include "vault/vault.h"
 #include "util/banned.h"
 
-static const char usage[] = "usage: roster [-c FILE] apply [--at DATE] [--target T] [--yes] [--force] [--json]\n"
-			    "\n"
-			    "Plans (as roster plan does), shows the plan's summary, and carries it out\n"
-			    "through the targets' connectors, recording every outcome and its audit event.\n"
-			    "On a terminal it asks first; it shows progress on a terminal and stays quiet\n"
-			    "when piped.\n"
-			    "\n"
-			    "  --at DATE     apply the plan for DATE (default: today in the configured time zone)\n"
-			    "  --target T    only target T\n"
-			    "  --yes         do not ask\n"
-			    "  --force       go past a guard that refuses the plan (recorded in the audit log)\n"
-			    "  --json        print the outcome as JSON\n"
-			    "\n"
-			    "exit codes: 0 everything applied, 1 some actions failed (run apply again to retry\n"
-			    "them), 2 bad usage or configuration, 3 refused by a guard (nothing changed)\n";
+static const char usage[] =
+	"usage: roster [-c FILE] apply [--at DATE | --plan FILE] [--target T] [--yes] [--force] [--json]\n"
+	"\n"
+	"Plans (as roster plan does), shows the plan's summary, and carries it out\n"
+	"through the targets' connectors, recording every outcome and its audit event.\n"
+	"On a terminal it asks first; it shows progress on a terminal and stays quiet\n"
+	"when piped.\n"
+	"\n"
+	"  --at DATE     apply the plan for DATE (default: today in the configured time zone)\n"
+	"  --plan FILE   apply a plan saved with roster plan -o FILE: those of its actions\n"
+	"                that are still due (the rest is skipped and counted), nothing else\n"
+	"  --target T    only target T\n"
+	"  --yes         do not ask\n"
+	"  --force       go past a guard that refuses the plan (recorded in the audit log)\n"
+	"  --json        print the outcome as JSON\n"
+	"\n"
+	"exit codes: 0 everything applied, 1 some actions failed (run apply again to retry\n"
+	"them), 2 bad usage or configuration, 3 refused by a guard (nothing changed)\n";
 
 struct progress {
 	int on;
@@ -122,20 +126,35 @@ report(const struct plan *pl, const struct apply_result *r, const char *run, int
 		printf("  … and %zu more (roster audit --since today shows them all)\n", r->nfailures - 20);
 }
 
+/* The plan in file, as roster plan -o wrote it; its date into *at. */
+static int
+read_reviewed(const char *file, const struct ruleset *rs, civil_day *at, struct plan *out, struct err *e)
+{
+	size_t len;
+	char *text = file_read(file, (size_t)8 << 30, &len, e);
+	int ret;
+
+	if (!text)
+		return -1;
+	ret = plan_read(text, len, file, rs, out, e);
+	free(text);
+	if (!ret)
+		*at = out->at;
+	return ret;
+}
+
 int
 cmd_apply(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "at", required_argument, NULL, 'a' },
-		{ "target", required_argument, NULL, 't' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "at", required_argument, NULL, 'a' }, { "target", required_argument, NULL, 't' },
+		{ "yes", no_argument, NULL, 'y' },	{ "force", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },	{ "plan", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },	{ NULL, 0, NULL, 0 },
 	};
-	const char *at_arg = NULL;
+	const char *at_arg = NULL, *plan_file = NULL;
 	struct plan_options po = { 0 };
+	size_t stale = 0;
 	struct apply_options ao = { 0 };
 	struct apply_result r = { 0 };
 	struct progress prog = { 0 };
@@ -144,7 +163,7 @@ cmd_apply(struct cli *cli, int argc, char **argv)
 	struct vault *v = NULL;
 	struct snapshot s;
 	struct known_state k;
-	struct plan pl;
+	struct plan pl, reviewed = { 0 };
 	struct buf out = BUF_INIT;
 	struct err e;
 	char run[64];
@@ -157,6 +176,7 @@ cmd_apply(struct cli *cli, int argc, char **argv)
 		case 'y': yes = 1; break;
 		case 'f': ao.force = 1; break;
 		case 'j': json = 1; break;
+		case 'p': plan_file = optarg; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
@@ -170,13 +190,25 @@ cmd_apply(struct cli *cli, int argc, char **argv)
 	err_init(&e);
 	snapshot_init(&s);
 	known_init(&k);
-	if (cli_eval_date(at_arg, &cfg, &po.at, &e) < 0 || !(rs = ruleset_compile(&cfg, &e)) ||
+	if (plan_file && at_arg) {
+		ret = cli_usage_error("apply: --plan brings its own date; --at goes with a plan made now");
+		goto out;
+	}
+	if (!(rs = ruleset_compile(&cfg, &e)) || (!plan_file && cli_eval_date(at_arg, &cfg, &po.at, &e) < 0) ||
+	    (plan_file && read_reviewed(plan_file, rs, &po.at, &reviewed, &e) < 0) ||
 	    !(v = vault_open(cfg.vault_path, &e)) || cli_plan_state(&cfg, v, NULL, &s, &k, &e) < 0 ||
 	    plan_build(&pl, rs, &s, &k, &po, &e) < 0) {
 		ret = cli_fail(&e);
 		goto out;
 	}
 	planned = 1;
+	if (plan_file) {
+		stale = reviewed.nactions - plan_keep_reviewed(&pl, &reviewed);
+		if (!json && stale)
+			fprintf(stderr,
+				"roster: %zu action%s of %s %s no longer due (the vault changed since it was planned): skipped\n",
+				stale, stale == 1 ? "" : "s", plan_file, stale == 1 ? "is" : "are");
+	}
 	if (!json) {
 		plan_summary_text(&pl, &out);
 		fwrite(out.s ? out.s : "", 1, out.len, stdout);
@@ -221,6 +253,7 @@ out:
 	apply_result_release(&r);
 	if (planned)
 		plan_release(&pl);
+	plan_release(&reviewed);
 	buf_release(&out);
 	known_release(&k);
 	snapshot_release(&s);

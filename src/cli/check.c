@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "connector/connector.h"
 #include "rules/ruleset.h"
 #include "source/source.h"
 #include "util/banned.h"
@@ -54,6 +55,12 @@ cmd_check(struct cli *cli, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		ruleset_free(rs);
+	}
+	/* Every target's connector keys hold what the connector needs. */
+	if (connector_check_all(&cfg, &e) < 0) {
+		cli_fail(&e);
+		config_release(&cfg);
+		return EXIT_USAGE;
 	}
 	for (size_t i = 0; !config_only && i < cfg.nsources; i++) {
 		if (source_check(&cfg.sources[i], &e) < 0) {
