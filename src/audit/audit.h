@@ -13,6 +13,21 @@
  * The first event's prev_hash is 32 zero bytes. Hashes are stored and shown
  * as lowercase hex.
  *
+ * Exactly: prev_hash enters the hash as its 32 bytes (not its hex), and
+ * canonical(event) is the twelve fields seq, time, actor, run, kind,
+ * target, employee_id, action, before, after, outcome, error, in that
+ * order, each written as
+ *
+ *	<length in bytes, in decimal>:<the bytes>,	a value ("" is "0:,")
+ *	-,						NULL
+ *
+ * with seq as its decimal digits (no sign, no leading zeros) and every text
+ * as its UTF-8 bytes as stored. Event 1 {time "2026-01-05T09:00:00Z",
+ * actor "ann", run "r1", kind "import", action "import of source hr",
+ * outcome "ok", the rest NULL} is "1:1,20:2026-01-05T09:00:00Z,3:ann,2:r1,
+ * 6:import,-,-,19:import of source hr,-,-,2:ok,-," (one line).
+ * docs/audit.md shows how to recompute it.
+ *
  * Events are appended inside the caller's vault transaction (vault_begin ..
  * vault_commit), so an action's outcome, the account's new state and its
  * event are stored together or not at all.
