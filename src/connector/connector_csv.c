@@ -329,7 +329,14 @@ flush(struct connector *c, struct err *e)
 		}
 		buf_addch(&b, '\n');
 	}
-	ret = file_write_atomic(c->path, b.s, b.len, e);
+	{
+		char *dir = file_dirname(c->path);
+
+		ret = file_mkdirs(dir, e); /* a target's folder may not be there yet */
+		free(dir);
+	}
+	if (!ret)
+		ret = file_write_atomic(c->path, b.s, b.len, e);
 	if (!ret)
 		c->dirty = 0;
 	buf_release(&b);
