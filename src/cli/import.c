@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "audit/audit.h"
 #include "cli/cli.h"
 #include "source/diff.h"
 #include "source/source.h"
@@ -195,6 +197,34 @@ now_utc(char *out, size_t outlen)
 	strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The import's audit event, in its transaction: the snapshot, its counts and whether it was forced. */
+static int
+audit_import(struct vault *v, const struct source_cfg *src, const struct snapshot_meta *meta,
+	     const struct changeset *cs, struct err *e)
+{
+	struct audit_event ev;
+	char action[256], run[64];
+	json_t *after = json_pack("{s:I, s:I, s:I, s:I, s:I}", "snapshot", (json_int_t)meta->id, "persons",
+				  (json_int_t)meta->persons, "contracts", (json_int_t)meta->contracts, "assignments",
+				  (json_int_t)meta->assignments, "changes", (json_int_t)cs->n);
+	char *js = json_dumps(after, JSON_COMPACT);
+	int ret;
+
+	memset(&ev, 0, sizeof(ev));
+	snprintf(action, sizeof(action), "import of source %s", src->name);
+	snprintf(run, sizeof(run), "%lx-%lx", (long)time(NULL), (long)getpid());
+	ev.actor = meta->actor;
+	ev.run = run;
+	ev.kind = "import";
+	ev.action = action;
+	ev.after = js;
+	ev.outcome = meta->forced ? "forced" : "ok";
+	ret = audit_append(v, &ev, e);
+	free(js);
+	json_decref(after);
+	return ret;
+}
+
 static int
 import_one(const struct config *cfg, const struct source_cfg *src, struct vault *v, const struct import_opts *o,
 	   civil_day at, json_t *out)
@@ -289,6 +319,10 @@ import_one(const struct config *cfg, const struct source_cfg *src, struct vault 
 		goto rollback;
 	}
 	cli_phase_done("store", &t0);
+	if (audit_import(v, src, &meta, &cs, &e) < 0) {
+		ret = cli_fail(&e);
+		goto rollback;
+	}
 	if (vault_commit(v, &e) < 0) {
 		ret = cli_fail(&e);
 		goto rollback;

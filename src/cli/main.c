@@ -20,6 +20,7 @@ static const char usage[] = "usage: roster [-c FILE] COMMAND [ARGS]\n"
 			    "  import            read the HR sources, detect changes, store a snapshot\n"
 			    "  person ID         show a person, their contracts and assignments (--explain: why)\n"
 			    "  plan              show what apply would change on the targets, and why\n"
+			    "  apply             carry the plan out on the targets\n"
 			    "  audit [verify]    show the audit log; verify: check its hash chain\n"
 			    "\n"
 			    "options:\n"
@@ -35,8 +36,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "init", cmd_init },	  { "check", cmd_check }, { "import", cmd_import },
-	{ "person", cmd_person }, { "plan", cmd_plan },	  { "audit", cmd_audit },
+	{ "init", cmd_init }, { "check", cmd_check }, { "import", cmd_import }, { "person", cmd_person },
+	{ "plan", cmd_plan }, { "apply", cmd_apply }, { "audit", cmd_audit },
 };
 
 int

@@ -27,9 +27,13 @@ integrity_ok() {
 	test_cmp integrity.expect integrity
 }
 
-# The vault as text with the import times blotted out, as one checksum.
+# The vault as text with the import times blotted out, as one checksum. The
+# audit log is left out: each import's event has its own run id and time,
+# so two imports of the same data differ there (the chain is checked with
+# roster audit verify instead).
 vault_sum() {
-	vault_dump | sed "s/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z/TIME/g" |
+	vault_dump | grep -v "^INSERT INTO audit " |
+	sed "s/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z/TIME/g" |
 	cksum
 }
 
