@@ -9,9 +9,11 @@
 #include "util/banned.h"
 
 extern const struct connector_ops connector_csv;
+extern const struct connector_ops connector_ldap;
 
 static const struct connector_ops *const all[] = {
 	&connector_csv,
+	&connector_ldap,
 };
 
 const struct connector_ops *

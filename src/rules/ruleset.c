@@ -130,6 +130,82 @@ compile_template(const struct config *cfg, const struct cfg_text *t, struct scop
 	return tp;
 }
 
+/*
+ * The text of an entry name's template (a directory's dn:) with "|dn" as
+ * the last filter of every field, so that each value is escaped for a DN
+ * (RFC 4514) whatever it holds: a uid "o'brien, pat" must not split the
+ * RDN. A field whose last filter is dn already is left alone. text must
+ * compile (the structure is read as template.c reads it: `{{` and `}}` are
+ * literal, strings inside a field are quoted with \ escapes). Returns a
+ * string to free().
+ */
+static char *
+dn_escaped_text(const char *text)
+{
+	struct buf b = BUF_INIT;
+	size_t i = 0, n = strlen(text);
+
+	while (i < n) {
+		size_t j, bar = 0, last;
+
+		if ((text[i] == '{' || text[i] == '}') && text[i + 1] == text[i]) {
+			buf_add(&b, text + i, 2);
+			i += 2;
+			continue;
+		}
+		if (text[i] != '{') {
+			buf_addch(&b, text[i++]);
+			continue;
+		}
+		for (j = i + 1; j < n && text[j] != '}'; j++) {
+			if (text[j] == '|') {
+				bar = j;
+			} else if (text[j] == '"') {
+				for (j++; j < n && text[j] != '"'; j++)
+					if (text[j] == '\\' && j + 1 < n)
+						j++;
+			}
+		}
+		/* the last filter's name, blanks around it skipped */
+		last = j;
+		while (last > i && (text[last - 1] == ' ' || text[last - 1] == '\t'))
+			last--;
+		buf_add(&b, text + i, last - i);
+		if (!bar || !(last - bar >= 3 && !strncmp(text + last - 2, "dn", 2) &&
+			      strspn(text + bar + 1, " \t") == last - bar - 3))
+			buf_adds(&b, "|dn");
+		buf_add(&b, text + last, j - last);
+		if (j < n)
+			buf_addch(&b, '}');
+		i = j + 1;
+	}
+	return buf_detach(&b);
+}
+
+/*
+ * Compiles an attribute's template; an entry name's (cfg entry_name) is
+ * compiled as written first, so that errors point into the user's text,
+ * then with every field escaped for a DN (dn_escaped_text), which is the
+ * one kept.
+ */
+static struct template *
+compile_attr_template(const struct config *cfg, const struct cfg_attr *a, struct scope *sc, const char *what,
+		      struct err *e)
+{
+	struct template *tp = compile_template(cfg, &a->template, sc, what, e);
+	struct cfg_text escaped;
+
+	if (!tp || !a->entry_name)
+		return tp;
+	template_free(tp);
+	escaped = a->template;
+	escaped.text = dn_escaped_text(a->template.text);
+	escaped.exact = 0;
+	tp = compile_template(cfg, &escaped, sc, what, e);
+	free(escaped.text);
+	return tp;
+}
+
 /* The templates of attribute a (its value, candidates and iterate) into ts (room for 66); returns how many. */
 static size_t
 attr_templates(const struct ruleset_attr *a, struct template **ts)
@@ -243,7 +319,7 @@ compile_target(struct ruleset *rs, const struct cfg_target *t, struct ruleset_ta
 
 		ra->cfg = a;
 		snprintf(what, sizeof(what), "target \"%s\": attribute \"%s\"", t->name, a->name);
-		if (a->kind == ATTR_TEMPLATE && !(ra->value = compile_template(cfg, &a->template, &sc, what, e)))
+		if (a->kind == ATTR_TEMPLATE && !(ra->value = compile_attr_template(cfg, a, &sc, what, e)))
 			goto out;
 		if (a->kind == ATTR_UNIQUE) {
 			ra->unique = xcalloc(a->nunique, sizeof(*ra->unique));

@@ -32,7 +32,19 @@
 #define FILTERS_MAX 16	       /* filters on one field */
 #define NEAR_MAX 256	       /* room for the known callback's suggestion */
 
-enum filter_id { F_LOWER, F_UPPER, F_ASCII, F_ALNUM, F_NOSPACE, F_TRIM, F_FIRST, F_INITIALS, F_DEFAULT, F_REPLACE };
+enum filter_id {
+	F_LOWER,
+	F_UPPER,
+	F_ASCII,
+	F_ALNUM,
+	F_NOSPACE,
+	F_TRIM,
+	F_FIRST,
+	F_INITIALS,
+	F_DEFAULT,
+	F_REPLACE,
+	F_DN
+};
 
 /* What follows a filter's name after a ':'. */
 enum filter_args { ARGS_NONE, ARGS_NUMBER, ARGS_STRING, ARGS_TWO_STRINGS };
@@ -55,12 +67,13 @@ static const struct filter_def filter_defs[] = {
 	{ "initials", ARGS_NONE, NULL },
 	{ "default", ARGS_STRING, "needs a quoted string, as in default:\"x\"" },
 	{ "replace", ARGS_TWO_STRINGS, "needs two quoted strings, as in replace:\"a\",\"b\"" },
+	{ "dn", ARGS_NONE, NULL },
 };
 #define NFILTERS (sizeof(filter_defs) / sizeof(filter_defs[0]))
 
 /* The same names as one array, for text_suggest. */
 static const char *const filter_names[] = {
-	"lower", "upper", "ascii", "alnum", "nospace", "trim", "first", "initials", "default", "replace",
+	"lower", "upper", "ascii", "alnum", "nospace", "trim", "first", "initials", "default", "replace", "dn",
 };
 _Static_assert(sizeof(filter_names) / sizeof(filter_names[0]) == NFILTERS, "filter_names follows filter_defs");
 
@@ -338,6 +351,28 @@ filter_replace(const char *in, size_t n, const char *a, size_t la, const char *b
 	return 0;
 }
 
+/*
+ * A value as it may stand in an RDN (RFC 4514 section 2.4): the
+ * characters that delimit a DN (, + " \ < > ; and =) get a backslash, as
+ * do a leading space or '#' and a trailing space; NUL is \00. Everything
+ * else, non-ASCII included, is UTF-8 as it stands, which RFC 4514 allows.
+ */
+static void
+filter_dn(const char *in, size_t n, struct buf *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = in[i];
+
+		if (c == '\0') {
+			buf_adds(out, "\\00");
+			continue;
+		}
+		if (strchr(",+\"\\<>;=", c) || (i == 0 && (c == ' ' || c == '#')) || (i == n - 1 && c == ' '))
+			buf_addch(out, '\\');
+		buf_addch(out, c);
+	}
+}
+
 /* Appends filter f of in[0..n) to out. Returns 0, or -1 when what it appends would pass limit bytes. */
 static int
 filter_run(const struct filter *f, const char *in, size_t n, struct buf *out, size_t limit)
@@ -353,6 +388,7 @@ filter_run(const struct filter *f, const char *in, size_t n, struct buf *out, si
 	case F_TRIM: filter_trim(in, n, out); break;
 	case F_FIRST: filter_first(in, n, f->n, out); break;
 	case F_INITIALS: filter_initials(in, n, out); break;
+	case F_DN: filter_dn(in, n, out); break;
 	case F_DEFAULT:
 		if (n)
 			buf_add(out, in, n);
@@ -716,7 +752,7 @@ parse_filter(struct parser *p, struct part *pt, size_t *i, size_t end)
 		else
 			fail(p, name,
 			     "unknown filter \"%.*s\" (filters: lower, upper, ascii, alnum, nospace, trim, first, "
-			     "initials, default, replace)",
+			     "initials, default, replace, dn)",
 			     shown, word);
 		free(word);
 		return -1;

@@ -677,7 +677,7 @@ an_unknown_filter_far_from_all_lists_them(void **state)
 	assert_compile_error(
 		"{given_name|frobnicate}", 12,
 		"unknown filter \"frobnicate\" (filters: lower, upper, ascii, alnum, nospace, trim, first, "
-		"initials, default, replace)");
+		"initials, default, replace, dn)");
 }
 
 static void
@@ -840,6 +840,54 @@ compile_works_without_an_error_struct(void **state)
 	assert_null(template_compile("{", NULL, NULL, NULL));
 }
 
+/* --- dn: a value for an RDN (RFC 4514) --- */
+
+static void
+dn_escapes_the_characters_that_delimit_a_dn(void **state)
+{
+	(void)state;
+	assert_filter("dn", "O'Brien, Pat", "O'Brien\\, Pat");
+	assert_filter("dn", "+\"<>;=\\", "\\+\\\"\\<\\>\\;\\=\\\\");
+	assert_filter("dn", "a,b+c", "a\\,b\\+c");
+}
+
+static void
+dn_leaves_other_characters_and_non_ascii_alone(void **state)
+{
+	(void)state;
+	assert_filter("dn", "Jan (Admin)*", "Jan (Admin)*");
+	assert_filter("dn", "Zoë Çelik-Łukasik", "Zoë Çelik-Łukasik");
+	assert_filter("dn", "a#b c", "a#b c");
+	assert_filter("dn", "", "");
+}
+
+static void
+dn_escapes_a_leading_space_or_hash_and_a_trailing_space(void **state)
+{
+	(void)state;
+	assert_filter("dn", " jan ", "\\ jan\\ ");
+	assert_filter("dn", "#1", "\\#1");
+	assert_filter("dn", " ", "\\ ");
+	assert_filter("dn", "  ", "\\ \\ ");
+	assert_filter("dn", "x#", "x#");
+}
+
+static void
+dn_as_the_last_filter_escapes_what_the_chain_made(void **state)
+{
+	(void)state;
+	assert_render("uid={v|lower|dn},ou=people", REC({ "v", "O'BRIEN, PAT" }), "uid=o'brien\\, pat,ou=people");
+	assert_render("cn={v|trim|dn}", REC({ "v", "  #x  " }), "cn=\\#x");
+	assert_render("cn={v|dn}", REC({ "v", "" }), "cn=");
+}
+
+static void
+dn_takes_no_argument(void **state)
+{
+	(void)state;
+	assert_compile_error("{v|dn:\"x\"}", 5, "filter \"dn\" takes no argument");
+}
+
 int
 main(void)
 {
@@ -904,6 +952,11 @@ main(void)
 		cmocka_unit_test(a_missing_filter_name_is_an_error),
 		cmocka_unit_test(invalid_utf8_is_an_error_at_the_bad_byte),
 		cmocka_unit_test(compile_works_without_an_error_struct),
+		cmocka_unit_test(dn_escapes_the_characters_that_delimit_a_dn),
+		cmocka_unit_test(dn_leaves_other_characters_and_non_ascii_alone),
+		cmocka_unit_test(dn_escapes_a_leading_space_or_hash_and_a_trailing_space),
+		cmocka_unit_test(dn_as_the_last_filter_escapes_what_the_chain_made),
+		cmocka_unit_test(dn_takes_no_argument),
 	};
 
 	return cmocka_run_group_tests_name("template", tests, NULL, NULL);
