@@ -60,11 +60,11 @@ apply_guard(const struct config *cfg, const struct plan *pl, const struct known_
 			cfg_limit_format(g[i].limit, lim, sizeof(lim));
 			return err_set(
 				e, ERR_GUARD,
-				"refused by the guard of target \"%s\": the plan would %s %ld of %ld %s, more than %s.%s (%ld); "
+				"refused by the guard of target \"%s\": the plan would %s %ld of %ld %s, more than %s.%s %s (%ld); "
 				"nothing was changed. Check the plan (roster plan --target %s); if it is right, run apply "
 				"again with --force (recorded in the audit log), or raise %s in %s",
 				ct->name, g[i].what, g[i].count, g[i].of, i == 2 ? "memberships" : "accounts", ct->name,
-				g[i].key, max, ct->name, g[i].key, cfg->file);
+				g[i].key, lim, max, ct->name, g[i].key, cfg->file);
 		}
 	}
 	return 0;
@@ -152,9 +152,10 @@ struct run {
 	struct strmap by_id; /* employee_id -> index into lives */
 	struct outcome batch[BATCH];
 	size_t nbatch;
-	struct arena arena; /* the batch's copies */
-	size_t fails_in_a_row;
+	struct arena arena;    /* the batch's copies */
+	size_t fails_in_a_row; /* transient failures: the target seems down */
 	size_t total, seen;
+	char open_error[ERR_MSG_MAX + 64]; /* why the connector could not start */
 };
 
 static struct live *
@@ -281,6 +282,8 @@ act(struct run *x, const struct plan_action *a, struct live *l, struct outcome *
 		rq.attrs = attrs;
 		rq.enabled = a->enabled;
 		rq.correlate = corr = correlate_of(x, &next);
+		if (!x->rt->cfg->correlate_attribute)
+			corr = a->employee_id; /* no correlate: the connector knows accounts by employee_id */
 		/* never a duplicate: an account the target has already is adopted */
 		if (corr && (got = x->ops->lookup(x->c, corr, &found, e)) < 0) {
 			live_clear(&next);
@@ -435,6 +438,9 @@ finish_batch(struct run *x, struct err *e)
 				snprintf(msg, sizeof(msg), "not written to the target: %s", fe.msg);
 				x->batch[i].store_account = x->batch[i].store_membership = 0;
 				fail(x, &x->batch[i], msg);
+				x->r->done--;
+				x->r->failed++;
+				x->r->adopted -= (size_t)x->batch[i].adopted;
 			}
 	if (vault_begin(x->v, e) < 0)
 		goto out;
@@ -489,15 +495,17 @@ run_action(struct run *x, size_t ai, struct err *e)
 	struct outcome *oc = &x->batch[x->nbatch++];
 	struct live *l = live_of(x, a->employee_id);
 	struct err ae;
+	int transient = 0;
 
 	memset(oc, 0, sizeof(*oc));
 	oc->action = ai;
 	oc->ok = 1;
 	err_init(&ae);
 	if (!x->c) {
-		fail(x, oc, "the target's connector could not start (see above)");
+		fail(x, oc, x->open_error);
 	} else if (x->fails_in_a_row >= FAILS_IN_A_ROW) {
-		fail(x, oc, "not tried: the target's last actions all failed");
+		fail(x, oc, "not tried: the target did not answer its last actions");
+		transient = 1;
 	} else if (a->op != OP_CREATE && !l->has && a->op != OP_GRANT && a->op != OP_REVOKE) {
 		fail(x, oc, "roster knows no such account on the target (the plan is older than the vault)");
 	} else {
@@ -509,18 +517,21 @@ run_action(struct run *x, size_t ai, struct err *e)
 				break;
 			if (ae.class != ERR_TRANSIENT || tries == TRIES) {
 				fail(x, oc, ae.msg);
+				transient = ae.class == ERR_TRANSIENT;
 				break;
 			}
 			pause_ms(wait);
 			wait *= 5;
 		}
 	}
+	if (oc->ok || !transient) {
+		x->fails_in_a_row = 0; /* a person's own permanent failure says nothing of the target */
+	}
 	if (oc->ok) {
-		x->fails_in_a_row = 0;
 		x->r->done++;
 		x->r->adopted += (size_t)oc->adopted;
 	} else {
-		x->fails_in_a_row++;
+		x->fails_in_a_row += (size_t)transient;
 		x->r->failed++;
 	}
 	x->seen++;
@@ -594,8 +605,10 @@ apply_plan(struct vault *v, const struct config *cfg, const struct plan *pl, con
 				x.rt->cfg->connector);
 		else if (!(x.c = x.ops->open(cfg, x.rt->cfg, &ce)))
 			err_prefix(&ce, "target \"%s\"", x.rt->cfg->name);
-		if (!x.c)
+		if (!x.c) {
 			fprintf(stderr, "roster: %s\n", ce.msg);
+			snprintf(x.open_error, sizeof(x.open_error), "the connector could not start: %s", ce.msg);
+		}
 		for (; ai < end && !broken; ai++)
 			broken = run_action(&x, ai, e) < 0;
 		if (!broken)

@@ -229,7 +229,8 @@ cmd_apply(struct cli *cli, int argc, char **argv)
 		ret = cli_fail(&e);
 		goto out;
 	}
-	if (!yes && !json && isatty(STDIN_FILENO) && isatty(STDERR_FILENO) && !ask(pl.nactions)) {
+	/* on a terminal it asks, also with --json (the question goes to stderr) */
+	if (!yes && isatty(STDIN_FILENO) && isatty(STDERR_FILENO) && !ask(pl.nactions)) {
 		fprintf(stderr, "roster: nothing applied\n");
 		ret = EXIT_FAILED;
 		goto out;

@@ -28,6 +28,7 @@ int cmd_person(struct cli *cli, int argc, char **argv);
 int cmd_plan(struct cli *cli, int argc, char **argv);
 int cmd_audit(struct cli *cli, int argc, char **argv);
 int cmd_apply(struct cli *cli, int argc, char **argv);
+int cmd_reconcile(struct cli *cli, int argc, char **argv);
 
 /* Prints "roster: <msg>" to stderr and returns the exit code for e. */
 int cli_fail(const struct err *e);

@@ -13,22 +13,24 @@
 #define ROSTER_VERSION "unknown"
 #endif
 
-static const char usage[] = "usage: roster [-c FILE] COMMAND [ARGS]\n"
-			    "\n"
-			    "  init DIR          write an example roster.yaml and HR data into DIR\n"
-			    "  check             validate the configuration\n"
-			    "  import            read the HR sources, detect changes, store a snapshot\n"
-			    "  person ID         show a person, their contracts and assignments (--explain: why)\n"
-			    "  plan              show what apply would change on the targets, and why\n"
-			    "  apply             carry the plan out on the targets\n"
-			    "  audit [verify]    show the audit log; verify: check its hash chain\n"
-			    "\n"
-			    "options:\n"
-			    "  -c, --config FILE the configuration (default: ./roster.yaml)\n"
-			    "  -h, --help        this help; 'roster COMMAND --help' for a command\n"
-			    "  -V, --version     the version\n"
-			    "\n"
-			    "exit codes: 0 done, 1 failed, 2 bad usage, configuration or input, 3 refused by a guard\n";
+static const char usage[] =
+	"usage: roster [-c FILE] COMMAND [ARGS]\n"
+	"\n"
+	"  init DIR          write an example roster.yaml and HR data into DIR\n"
+	"  check             validate the configuration\n"
+	"  import            read the HR sources, detect changes, store a snapshot\n"
+	"  person ID         show a person, their contracts and assignments (--explain: why)\n"
+	"  plan              show what apply would change on the targets, and why\n"
+	"  apply             carry the plan out on the targets\n"
+	"  reconcile TARGET  hold the target's accounts against the persons: adopt, orphans, drift\n"
+	"  audit [verify]    show the audit log; verify: check its hash chain\n"
+	"\n"
+	"options:\n"
+	"  -c, --config FILE the configuration (default: ./roster.yaml)\n"
+	"  -h, --help        this help; 'roster COMMAND --help' for a command\n"
+	"  -V, --version     the version\n"
+	"\n"
+	"exit codes: 0 done, 1 failed, 2 bad usage, configuration or input, 3 refused by a guard\n";
 
 struct command {
 	const char *name;
@@ -37,7 +39,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "init", cmd_init }, { "check", cmd_check }, { "import", cmd_import }, { "person", cmd_person },
-	{ "plan", cmd_plan }, { "apply", cmd_apply }, { "audit", cmd_audit },
+	{ "plan", cmd_plan }, { "apply", cmd_apply }, { "audit", cmd_audit },	{ "reconcile", cmd_reconcile },
 };
 
 int

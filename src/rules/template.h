@@ -19,6 +19,9 @@
  *	initials            the first letter of each word (words split on spaces and hyphens)
  *	default:"x"         "x" when the value is empty
  *	replace:"a","b"     every "a" becomes "b"
+ *	dn                  escaped for a DN (RFC 4514): , + " \ < > ; = with a backslash,
+ *	                    a leading space or #, a trailing space; a directory's dn:
+ *	                    template gets it on every field without asking
  *
  * Paths are as in conditions (person fields by their bare name:
  * `{given_name}`; `{contract.department.code}`, `{account.uid}`, …), and
