@@ -272,6 +272,7 @@ act(struct run *x, const struct plan_action *a, struct live *l, struct outcome *
 	case OP_CREATE: {
 		struct live next;
 		struct conn_object found;
+		struct conn_result moved = { "" };
 		const char *corr;
 		int got = 0;
 
@@ -307,10 +308,13 @@ act(struct run *x, const struct plan_action *a, struct live *l, struct outcome *
 			rq.changed = changed;
 			rq.nchanged = n;
 			if ((n && x->ops->update(x->c, &rq, e) < 0) ||
-			    (found.enabled != a->enabled && x->ops->set_enabled(x->c, &rq, a->enabled, e) < 0)) {
+			    (found.enabled != a->enabled &&
+			     x->ops->set_enabled(x->c, &rq, a->enabled, &moved, e) < 0)) {
 				live_clear(&next);
 				goto out;
 			}
+			if (moved.ref[0]) /* enabled or disabled by a move: its new name */
+				snprintf(res.ref, sizeof(res.ref), "%s", moved.ref);
 			out->adopted = 1;
 		} else if (x->ops->create(x->c, &rq, &res, e) < 0) {
 			live_clear(&next);
@@ -330,8 +334,15 @@ act(struct run *x, const struct plan_action *a, struct live *l, struct outcome *
 	case OP_ENABLE:
 	case OP_DISABLE:
 		rq.ref = l->ref;
-		if (x->ops->set_enabled(x->c, &rq, a->op == OP_ENABLE, e) < 0)
+		/* the account as it is (with its dn, where a directory puts an enabled entry back) */
+		attrs = sent_attrs(x, l, &rq.nattrs);
+		rq.attrs = attrs;
+		if (x->ops->set_enabled(x->c, &rq, a->op == OP_ENABLE, &res, e) < 0)
 			goto out;
+		if (res.ref[0]) { /* moved to be enabled or disabled: its new name */
+			free(l->ref);
+			l->ref = xstrdup(res.ref);
+		}
 		l->status = a->op == OP_ENABLE ? ACCT_ENABLED : ACCT_DISABLED;
 		l->disabled = a->op == OP_ENABLE ? DATE_NONE : x->pl->at;
 		break;

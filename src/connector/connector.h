@@ -73,7 +73,13 @@ struct connector_ops {
 	int (*list)(struct connector *c, int (*each)(void *ctx, const struct conn_object *o), void *ctx, struct err *e);
 	int (*create)(struct connector *c, const struct conn_request *rq, struct conn_result *out, struct err *e);
 	int (*update)(struct connector *c, const struct conn_request *rq, struct err *e);
-	int (*set_enabled)(struct connector *c, const struct conn_request *rq, int enabled, struct err *e);
+	/*
+	 * Enables or disables the account; a connector that moves it to do so
+	 * (ldap disable: {move_to}) gives its new name in out->ref ("" when the
+	 * name stays).
+	 */
+	int (*set_enabled)(struct connector *c, const struct conn_request *rq, int enabled, struct conn_result *out,
+			   struct err *e);
 	/* Renames the entry to the request's "dn" attribute (directories only; NULL elsewhere). */
 	int (*move)(struct connector *c, const struct conn_request *rq, struct conn_result *out, struct err *e);
 	int (*remove)(struct connector *c, const struct conn_request *rq, struct err *e);

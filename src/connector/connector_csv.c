@@ -499,8 +499,9 @@ update(struct connector *c, const struct conn_request *rq, struct err *e)
 }
 
 static int
-set_enabled(struct connector *c, const struct conn_request *rq, int enabled, struct err *e)
+set_enabled(struct connector *c, const struct conn_request *rq, int enabled, struct conn_result *out, struct err *e)
 {
+	out->ref[0] = '\0'; /* a row keeps its ref */
 	struct row *r = existing(c, rq, e);
 
 	if (!r)

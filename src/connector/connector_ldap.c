@@ -20,8 +20,9 @@
  *
  * Where an account's entry is: its ref (the DN apply knows), the "dn" the
  * plan made, or (disable: {move_to}) the same first RDN under the disabled
- * base — set_enabled gives apply no new ref, so the entry may be at
- * another of these than the ref says. Operations try them in turn (and
+ * base — set_enabled gives apply the new name, but a rerun after a crash
+ * may find the entry at another of these than the ref says. Operations try
+ * them in turn (and
  * last search by the correlate value), which costs nothing in the common
  * case where the first one is right.
  */
@@ -1924,11 +1925,13 @@ out:
 }
 
 static int
-conn_ldap_set_enabled(struct connector *c, const struct conn_request *rq, int enabled, struct err *e)
+conn_ldap_set_enabled(struct connector *c, const struct conn_request *rq, int enabled, struct conn_result *out,
+		      struct err *e)
 {
+	out->ref[0] = '\0';
 	if (c->k.move_to) {
 		const char *want = rq_attr(rq, "dn");
-		char *to;
+		char *to, *at = NULL;
 		int ret;
 
 		if (!want || !*want)
@@ -1942,7 +1945,10 @@ conn_ldap_set_enabled(struct connector *c, const struct conn_request *rq, int en
 				"%s: account of %s: enabling needs its dn outside the disabled base (found only \"%s\")",
 				c->k.url, rq->employee_id, want);
 		to = enabled ? xstrdup(want) : disabled_dn(c, want);
-		ret = put_at(c, rq, to, NULL, e);
+		ret = put_at(c, rq, to, &at, e);
+		if (!ret) /* the entry's new name: apply keeps it as the account's ref */
+			snprintf(out->ref, sizeof(out->ref), "%s", at ? at : to);
+		free(at);
 		free(to);
 		return ret;
 	}

@@ -163,7 +163,8 @@ run_line(const struct connector_ops *ops, struct connector *c, const struct conf
 		else if (!(ret = ops->move(c, &rq, &res, e)))
 			json_object_set_new(out, "ref", json_string(res.ref));
 	} else if (!strcmp(op, "disable") || !strcmp(op, "enable")) {
-		ret = ops->set_enabled(c, &rq, !strcmp(op, "enable"), e);
+		if (!(ret = ops->set_enabled(c, &rq, !strcmp(op, "enable"), &res, e)) && res.ref[0])
+			json_object_set_new(out, "ref", json_string(res.ref));
 	} else if (!strcmp(op, "grant") || !strcmp(op, "revoke")) {
 		ret = ops->permission(c, &rq, str(in, "group") ? str(in, "group") : "", !strcmp(op, "grant"), e);
 	} else if (!strcmp(op, "remove")) {

@@ -65,12 +65,11 @@ dump() {
 		while IFS= read -r line; do echo "$line"; done | sort
 }
 
-# KNOWN BUG (roster, not this test): an account created ahead of its first
-# day under disable: move_to cannot be enabled: the plan's enable carries no
-# dn, the connector falls back to the stored ref under ou=disabled and fails
-# with "enabling needs its dn outside the disabled base". Until it is fixed,
-# such enables are the only failures and the only leftovers tolerated below
-# (set STRICT=1 to tolerate nothing), and the joiner's enable is a TODO.
+# An account created ahead of its first day under disable: move_to is
+# enabled by moving it to its department (it once failed with the message
+# below: the plan's enable carried no dn). Nothing is tolerated unless
+# STRICT is set empty on purpose.
+STRICT=${STRICT-1}
 ENABLE_BUG="enabling needs its dn outside the disabled base"
 
 # apply_ok DATE: apply for DATE, nothing failed (but the known enable bug),
@@ -234,7 +233,7 @@ test_expect_success '2026-01-20: on the first day the plan enables the joiner' '
 	apply_ok 2026-01-20
 '
 
-test_expect_failure '2026-01-20: the joiner is enabled: moved to its department' '
+test_expect_success '2026-01-20: the joiner is enabled: moved to its department' '
 	R apply --at 2026-01-20 --yes --json >apply.json &&
 	STRICT=1 converged 2026-01-20 &&
 	test "$(dn_of $JOINER)" = "uid=koen.schafer,ou=ZORG,$PEOPLE" &&

@@ -208,13 +208,15 @@ update_enable_remove_and_groups_keep_their_promises(void **state)
 	struct conn_request rq = ref("100001"), none = ref("999999");
 	struct account_attr change[2] = { { "uid", "jan.devries2" }, { "displayName", "" } };
 	struct conn_object o;
+	struct conn_result res;
 
 	reopen(fx, 0);
 	create(fx, "100001", 1, "employeeNumber", "100001", "uid", "jan.devries", "displayName", "Jan", NULL);
 	rq.changed = change;
 	rq.nchanged = 2;
 	assert_int_equal(fx->ops->update(fx->c, &rq, &fx->e), 0);
-	assert_int_equal(fx->ops->set_enabled(fx->c, &rq, 0, &fx->e), 0);
+	assert_int_equal(fx->ops->set_enabled(fx->c, &rq, 0, &res, &fx->e), 0);
+	assert_string_equal(res.ref, ""); /* a row keeps its ref */
 	/* a group added twice is there once; removing one that is not there succeeds */
 	assert_int_equal(fx->ops->permission(fx->c, &rq, "g", 1, &fx->e), 0);
 	assert_int_equal(fx->ops->permission(fx->c, &rq, "g", 1, &fx->e), 0);
