@@ -363,13 +363,16 @@ act(struct run *x, const struct plan_action *a, struct live *l, struct outcome *
 			}
 		rq.changed = changed;
 		rq.nchanged = n;
+		if ((a->op == OP_MOVE && x->ops->move && x->ops->move(x->c, &rq, &res, e) < 0) ||
+		    ((a->op != OP_MOVE || !x->ops->move) && n && x->ops->update(x->c, &rq, e) < 0)) {
+			/* not done: the account is as it was */
+			for (size_t i = 0; i < a->nvalues; i++)
+				live_set(l, a->values[i].name, a->values[i].old ? a->values[i].old : "");
+			goto out;
+		}
 		if (a->op == OP_MOVE && x->ops->move) {
-			if (x->ops->move(x->c, &rq, &res, e) < 0)
-				goto out;
 			free(l->ref);
 			l->ref = xstrdup(res.ref);
-		} else if (n && x->ops->update(x->c, &rq, e) < 0) {
-			goto out;
 		}
 		out->before = json_of_values(a, 1);
 		out->after = json_of_values(a, 0);
