@@ -431,7 +431,12 @@ fail(struct run *x, struct outcome *out, const char *msg)
 	x->r->failures = xrealloc(x->r->failures, (x->r->nfailures + 1) * sizeof(*x->r->failures));
 	f = &x->r->failures[x->r->nfailures++];
 	f->action = out->action;
-	snprintf(f->msg, sizeof(f->msg), "%s", msg);
+	{ /* cut to the room there is (the whole message is in the audit log) */
+		size_t n = strnlen(msg, sizeof(f->msg) - 1);
+
+		memcpy(f->msg, msg, n);
+		f->msg[n] = '\0';
+	}
 }
 
 /* Makes the batch durable on the target, then records it in the vault. */
