@@ -17,17 +17,22 @@
  * recomputed. docs/audit.md tells the auditor to keep the last hash
  * elsewhere for that.
  */
+#include <jansson.h>
 #include <limits.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "audit/audit.h"
-#include "vault/vault_int.h"
 #include "util/buf.h"
 #include "util/date.h"
+#include "util/file.h"
+#include "util/xalloc.h"
+#include "vault/vault.h"
+#include "vault/vault_int.h"
 #include "util/banned.h"
 
 #define HASH_BYTES 32
@@ -488,5 +493,68 @@ out:
 	*nevents = n;
 	sqlite3_finalize(st);
 	buf_release(&scratch);
+	return ret;
+}
+
+int
+audit_config(struct vault *v, const char *path, const char *actor, const char *run, struct err *e)
+{
+	sqlite3 *db = vault_sqlite(v);
+	sqlite3_stmt *st = NULL;
+	unsigned char h[32];
+	char hex[65], *last = NULL, *after = NULL;
+	size_t len;
+	char *text = file_read(path, (size_t)64 << 20, &len, e);
+	json_t *j;
+	int ret = -1;
+
+	if (!text)
+		return -1;
+	if (crypto_ready(e) < 0) {
+		free(text);
+		return -1;
+	}
+	crypto_generichash(h, sizeof(h), (const unsigned char *)text, len, NULL, 0);
+	free(text);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	j = json_pack("{s:s, s:s}", "file", path, "blake2b", hex);
+	after = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (sqlite3_prepare_v2(db, "SELECT after FROM audit WHERE kind = 'config' ORDER BY seq DESC LIMIT 1", -1, &st,
+			       NULL) != SQLITE_OK) {
+		db_fail(v, e, "reading the last configuration event");
+		goto out;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		last = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	st = NULL;
+	if (last && strstr(last, hex)) {
+		ret = 0; /* the same configuration as last time */
+		goto out;
+	}
+	{
+		struct audit_event ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.actor = actor;
+		ev.run = run;
+		ev.kind = "config";
+		ev.action = last ? "configuration changed" : "configuration first used";
+		ev.before = last;
+		ev.after = after;
+		ev.outcome = "ok";
+		if (vault_begin(v, e) < 0)
+			goto out;
+		if (audit_append(v, &ev, e) < 0 || vault_commit(v, e) < 0) {
+			vault_rollback(v);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	free(last);
+	free(after);
 	return ret;
 }

@@ -91,4 +91,14 @@ int audit_read(struct vault *v, const struct audit_filter *f, int (*each)(void *
  */
 int audit_verify(struct vault *v, size_t *nevents, struct err *e);
 
+/*
+ * Records a configuration event when the configuration file's content (its
+ * BLAKE2b-256) differs from the one the last configuration event saw (or
+ * there is none): after = {"file": path, "blake2b": hex}, before = the last
+ * event's after. Runs its own transaction (call outside vault_begin).
+ * Import and apply call it, so every change of the rules that took effect
+ * is in the log. Returns 0, -1 with e set.
+ */
+int audit_config(struct vault *v, const char *path, const char *actor, const char *run, struct err *e);
+
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "apply/apply.h"
+#include "audit/audit.h"
 #include "cli/cli.h"
 #include "plan/plan.h"
 #include "util/file.h"
@@ -202,6 +203,12 @@ cmd_apply(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	planned = 1;
+	snprintf(run, sizeof(run), "%lx-%lx", (long)time(NULL), (long)getpid());
+	/* a changed configuration is an audit event, whether or not there is anything to do */
+	if (audit_config(v, cfg.file, vault_actor(), run, &e) < 0) {
+		ret = cli_fail(&e);
+		goto out;
+	}
 	if (plan_file) {
 		stale = reviewed.nactions - plan_keep_reviewed(&pl, &reviewed);
 		if (!json && stale)
@@ -235,7 +242,6 @@ cmd_apply(struct cli *cli, int argc, char **argv)
 		ret = EXIT_FAILED;
 		goto out;
 	}
-	snprintf(run, sizeof(run), "%lx-%lx", (long)time(NULL), (long)getpid());
 	ao.run = run;
 	ao.actor = vault_actor();
 	prog.on = !json && isatty(STDERR_FILENO);

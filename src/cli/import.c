@@ -271,7 +271,7 @@ import_one(const struct config *cfg, const struct source_cfg *src, struct vault 
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	if (vault_begin(v, &e) < 0) {
+	if (audit_config(v, cfg->file, vault_actor(), "import", &e) < 0 || vault_begin(v, &e) < 0) {
 		ret = cli_fail(&e);
 		goto out;
 	}

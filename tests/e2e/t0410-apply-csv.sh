@@ -289,9 +289,10 @@ test_expect_success 'the vault knows what was done: accounts = creates, membersh
 
 test_expect_success 'the audit log: one event per action, all ok, the chain intact' '
 	roster -c org/roster.yaml audit verify >out &&
-	test_must_contain out "867 events, the chain is intact" &&
+	test_must_contain out "868 events, the chain is intact" &&
 	roster -c org/roster.yaml audit --json >audit.json &&
-	jq_is audit.json ".events | length" 867 &&
+	jq_is audit.json ".events | length" 868 &&
+	jq_is audit.json "[.events[] | select(.kind == \"config\") | .action] | join(\",\")" "configuration first used" &&
 	jq_is audit.json "[.events[] | select(.kind == \"action\")] | length" 866 &&
 	jq_is audit.json "[.events[] | select(.kind == \"action\" and .outcome == \"ok\" and
 		.target == \"directory\")] | length" 866 &&
@@ -313,14 +314,14 @@ test_expect_success 'a second apply on the same day: nothing to apply, nothing c
 	cmp first.csv org/var/directory.csv &&
 	vault_dump org/var/roster.db >dump.after &&
 	test_cmp dump.before dump.after &&
-	test "$(events org)" = 867 &&
+	test "$(events org)" = 868 &&
 	roster -c org/roster.yaml apply --at 2026-01-05 --yes --json >out.json 2>err &&
 	jq_is out.json ".actions" 0 &&
 	jq_is out.json ".done" 0 &&
 	jq_is out.json ".failed" 0 &&
 	jq_is out.json ".failures | length" 0 &&
 	cmp first.csv org/var/directory.csv &&
-	test "$(events org)" = 867
+	test "$(events org)" = 868
 '
 
 test_expect_success 'copies of the world after the first apply (for the terminal and guard tests)' '
