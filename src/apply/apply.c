@@ -449,7 +449,16 @@ finish_batch(struct run *x, struct err *e)
 	if (!x->nbatch)
 		return 0;
 	err_init(&fe);
-	if (x->c && x->ops->flush && x->ops->flush(x->c, &fe) < 0)
+	if (x->c && x->ops->flush && x->ops->flush(x->c, &fe) < 0) {
+		/*
+		 * What the connector holds unwritten must not reach the target
+		 * later: it is closed (dropping it), and the target's other
+		 * actions fail without being tried.
+		 */
+		x->ops->close(x->c);
+		x->c = NULL;
+		snprintf(x->open_error, sizeof(x->open_error), "not tried: the target could not be written: %s",
+			 fe.msg);
 		for (size_t i = 0; i < x->nbatch; i++)
 			if (x->batch[i].ok) {
 				char msg[ERR_MSG_MAX + 32];
@@ -461,6 +470,7 @@ finish_batch(struct run *x, struct err *e)
 				x->r->failed++;
 				x->r->adopted -= (size_t)x->batch[i].adopted;
 			}
+	}
 	if (vault_begin(x->v, e) < 0)
 		goto out;
 	for (size_t i = 0; i < x->nbatch; i++) {
@@ -525,8 +535,14 @@ run_action(struct run *x, size_t ai, struct err *e)
 	} else if (x->fails_in_a_row >= FAILS_IN_A_ROW) {
 		fail(x, oc, "not tried: the target did not answer its last actions");
 		transient = 1;
-	} else if (a->op != OP_CREATE && !l->has && a->op != OP_GRANT && a->op != OP_REVOKE) {
-		fail(x, oc, "roster knows no such account on the target (the plan is older than the vault)");
+	} else if (a->op != OP_CREATE && a->op != OP_REVOKE && !l->has) {
+		fail(x, oc,
+		     a->op == OP_GRANT
+			     ? "not tried: the account is not there (its create failed)"
+			     : "roster knows no such account on the target (the plan is older than the vault)");
+	} else if (a->op != OP_CREATE && !l->ref) {
+		fail(x, oc,
+		     "not tried: roster knows no name for this account on the target (reconcile --adopt links it)");
 	} else {
 		long wait = 200;
 

@@ -518,15 +518,23 @@ audit_config(struct vault *v, const char *path, const char *actor, const char *r
 	free(text);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 	j = json_pack("{s:s, s:s}", "file", path, "blake2b", hex);
-	after = json_dumps(j, JSON_COMPACT);
+	after = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
+	if (!after)
+		return err_set(e, ERR_INVALID, "%s: the configuration's path is not UTF-8", path);
 	if (sqlite3_prepare_v2(db, "SELECT after FROM audit WHERE kind = 'config' ORDER BY seq DESC LIMIT 1", -1, &st,
 			       NULL) != SQLITE_OK) {
 		db_fail(v, e, "reading the last configuration event");
 		goto out;
 	}
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		last = xstrdup((const char *)sqlite3_column_text(st, 0));
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		if (sqlite3_column_text(st, 0))
+			last = xstrdup((const char *)sqlite3_column_text(st, 0));
+		break;
+	case SQLITE_DONE: break;
+	default: db_fail(v, e, "reading the last configuration event"); goto out;
+	}
 	sqlite3_finalize(st);
 	st = NULL;
 	if (last && strstr(last, hex)) {

@@ -250,6 +250,8 @@ cmd_apply(struct cli *cli, int argc, char **argv)
 	ao.progress_ctx = &prog;
 	err_init(&e);
 	if (apply_plan(v, &cfg, &pl, &k, &ao, &r, &e) < 0) {
+		if (r.done || r.failed) /* what was done before it stopped is on the targets and in the vault */
+			report(&pl, &r, run, json);
 		ret = cli_fail(&e);
 		goto out;
 	}

@@ -16,6 +16,7 @@
  */
 #include <getopt.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,8 @@ struct rec {
 	struct vault *v;
 	int adopt;
 	const char *run;
-	json_t *linked, *unlinked, *orphans, *drift;
+	json_t *linked, *unlinked, *orphans, *drift, *conflicts;
+	struct strmap adopted; /* employee_ids adopted in this run */
 	civil_day today;
 	struct err *e;
 	int failed;
@@ -110,6 +112,23 @@ store(struct rec *x, const struct known_account *a, const struct conn_object *o,
 	return ret;
 }
 
+/* The known memberships m (sorted) and the target's groups of o are the same set. */
+static int
+same_groups(const struct membership *m, size_t nm, const struct conn_object *o)
+{
+	if (nm != o->npermissions)
+		return 0;
+	for (size_t i = 0; i < o->npermissions; i++) {
+		size_t j;
+
+		for (j = 0; j < nm && strcmp(m[j].permission, o->permissions[i]); j++)
+			;
+		if (j == nm)
+			return 0;
+	}
+	return 1;
+}
+
 static int
 each(void *ctx, const struct conn_object *o)
 {
@@ -123,6 +142,11 @@ each(void *ctx, const struct conn_object *o)
 		return 1;
 	if (!key || !strmap_get(&x->by_key, key, &pi)) {
 		json_array_append_new(x->orphans, json_pack("{s:s, s:s?}", "ref", o->ref, "key", key));
+		return 0;
+	}
+	if (pi == SIZE_MAX) {
+		json_array_append_new(x->conflicts, json_pack("{s:s, s:s, s:s}", "ref", o->ref, "key", key, "why",
+							      "more than one person has this key"));
 		return 0;
 	}
 	p = &x->s->persons[pi];
@@ -142,7 +166,11 @@ each(void *ctx, const struct conn_object *o)
 					diff, a->attrs[i].name,
 					json_pack("{s:s, s:s}", "applied", a->attrs[i].value, "target", have));
 		}
-		if (o->permissions && nm != o->npermissions)
+		if ((int)(a->status == ACCT_ENABLED) != (o->enabled != 0))
+			json_object_set_new(diff, "enabled",
+					    json_pack("{s:b, s:b}", "applied", a->status == ACCT_ENABLED, "target",
+						      o->enabled != 0));
+		if (o->permissions && !same_groups(m, nm, o))
 			json_object_set_new(diff, "groups",
 					    json_pack("{s:I, s:I}", "applied", (json_int_t)nm, "target",
 						      (json_int_t)o->npermissions));
@@ -166,6 +194,9 @@ each(void *ctx, const struct conn_object *o)
 				merged[i].value = have ? have : a->attrs[i].value;
 			}
 			now.attrs = merged;
+			/* enabled or not as the target has it: the next plan sets it right */
+			now.status = o->enabled ? ACCT_ENABLED : ACCT_DISABLED;
+			now.disabled = o->enabled ? DATE_NONE : (a->disabled != DATE_NONE ? a->disabled : x->today);
 			for (size_t i = 0; i < nm && o->permissions; i++)
 				if (vault_membership_put(x->v, x->target, a->employee_id, m[i].permission, 0, x->e) < 0)
 					x->failed = 1;
@@ -177,15 +208,23 @@ each(void *ctx, const struct conn_object *o)
 		json_decref(diff);
 		return 0;
 	}
+	if ((n && ka[n - 1].status != ACCT_DELETED) || strmap_get(&x->adopted, p->f[P_EMPLOYEE_ID], &pi)) {
+		/* the person has an account already: a second one is not adopted over it */
+		json_array_append_new(x->conflicts,
+				      json_pack("{s:s, s:s, s:s}", "ref", o->ref, "employee_id", p->f[P_EMPLOYEE_ID],
+						"why", "the person has another account on the target"));
+		return 0;
+	}
 	json_array_append_new(x->unlinked, json_pack("{s:s, s:s, s:b}", "ref", o->ref, "employee_id",
 						     p->f[P_EMPLOYEE_ID], "adopted", x->adopt));
 	if (x->adopt) {
+		strmap_put(&x->adopted, p->f[P_EMPLOYEE_ID], 0);
 		struct known_account a;
 
 		memset(&a, 0, sizeof(a));
 		a.target = x->target;
 		a.employee_id = p->f[P_EMPLOYEE_ID];
-		a.seq = n ? ka[n - 1].seq + (ka[n - 1].status == ACCT_DELETED) : 1;
+		a.seq = n ? ka[n - 1].seq + 1 : 1; /* after a deleted one: the next */
 		a.status = o->enabled ? ACCT_ENABLED : ACCT_DISABLED;
 		a.attrs = (struct account_attr *)o->attrs;
 		a.nattrs = o->nattrs;
@@ -255,7 +294,12 @@ cmd_reconcile(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < s.npersons; i++) {
 		const char *key =
 			person_field(&s, &s.persons[i], x.ct->correlate_field ? x.ct->correlate_field : "employee_id");
-		if (*key)
+		size_t had;
+
+		/* a key two persons share names neither: such accounts are conflicts, never adopted */
+		if (*key && strmap_get(&x.by_key, key, &had))
+			strmap_put(&x.by_key, key, SIZE_MAX);
+		else if (*key)
 			strmap_put(&x.by_key, key, i);
 	}
 	snprintf(run, sizeof(run), "%lx-%lx", (long)time(NULL), (long)getpid());
@@ -270,6 +314,7 @@ cmd_reconcile(struct cli *cli, int argc, char **argv)
 	x.unlinked = json_array();
 	x.orphans = json_array();
 	x.drift = json_array();
+	x.conflicts = json_array();
 	if (vault_begin(v, &e) < 0) {
 		ret = cli_fail(&e);
 		goto out;
@@ -281,8 +326,9 @@ cmd_reconcile(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (json) {
-		json_t *o = json_pack("{s:s, s:O, s:O, s:O, s:O}", "target", x.target, "linked", x.linked, "unlinked",
-				      x.unlinked, "orphans", x.orphans, "drift", x.drift);
+		json_t *o =
+			json_pack("{s:s, s:O, s:O, s:O, s:O, s:O}", "target", x.target, "linked", x.linked, "unlinked",
+				  x.unlinked, "orphans", x.orphans, "drift", x.drift, "conflicts", x.conflicts);
 
 		json_dumpf(o, stdout, JSON_INDENT(2));
 		putchar('\n');
@@ -291,9 +337,12 @@ cmd_reconcile(struct cli *cli, int argc, char **argv)
 		size_t i;
 		json_t *it;
 
-		printf("%s: %zu linked, %zu unlinked%s, %zu orphans, %zu with drift\n", x.target,
+		printf("%s: %zu linked, %zu unlinked%s, %zu orphans, %zu with drift, %zu conflicts\n", x.target,
 		       json_array_size(x.linked), json_array_size(x.unlinked), adopt ? " (adopted)" : "",
-		       json_array_size(x.orphans), json_array_size(x.drift));
+		       json_array_size(x.orphans), json_array_size(x.drift), json_array_size(x.conflicts));
+		json_array_foreach(x.conflicts, i, it)
+			printf("  conflict %s: %s\n", json_string_value(json_object_get(it, "ref")),
+			       json_string_value(json_object_get(it, "why")));
 		json_array_foreach(x.unlinked, i, it)
 			printf("  unlinked %s -> %s%s\n", json_string_value(json_object_get(it, "ref")),
 			       json_string_value(json_object_get(it, "employee_id")), adopt ? " (adopted)" : "");
@@ -318,6 +367,8 @@ out:
 	json_decref(x.unlinked);
 	json_decref(x.orphans);
 	json_decref(x.drift);
+	json_decref(x.conflicts);
+	strmap_release(&x.adopted);
 	strmap_release(&x.by_key);
 	if (c)
 		ops->close(c);

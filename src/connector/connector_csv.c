@@ -428,8 +428,14 @@ static int
 lookup(struct connector *c, const char *value, struct conn_object *out, struct err *e)
 {
 	const char *attr = c->t->correlate_attribute;
+	const struct row *byref = find(c, value);
 
 	(void)e;
+	/* create names a row by the correlate value: found at once (and when the attribute is not sent) */
+	if (byref) {
+		view(c, byref, out);
+		return 1;
+	}
 	for (size_t i = 0; i < c->nrows; i++) {
 		const struct row *r = &c->rows[i];
 		const char *v = attr ? row_attr(r, attr) : r->ref;
