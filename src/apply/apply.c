@@ -113,6 +113,19 @@ live_set(struct live *l, const char *name, const char *value)
 }
 
 static void
+live_del(struct live *l, const char *name)
+{
+	for (size_t i = 0; i < l->nattrs; i++)
+		if (!strcmp(l->attrs[i].name, name)) {
+			free((char *)l->attrs[i].name);
+			free((char *)l->attrs[i].value);
+			memmove(l->attrs + i, l->attrs + i + 1, (l->nattrs - i - 1) * sizeof(*l->attrs));
+			l->nattrs--;
+			return;
+		}
+}
+
+static void
 live_clear(struct live *l)
 {
 	for (size_t i = 0; i < l->nattrs; i++) {
@@ -263,6 +276,7 @@ act(struct run *x, const struct plan_action *a, struct live *l, struct outcome *
 	struct conn_request rq;
 	struct conn_result res;
 	struct account_attr *attrs = NULL, *changed = NULL;
+	unsigned char *had = NULL; /* update: which attributes the account had before */
 	int ret = -1;
 
 	memset(&rq, 0, sizeof(rq));
@@ -283,8 +297,16 @@ act(struct run *x, const struct plan_action *a, struct live *l, struct outcome *
 		rq.attrs = attrs;
 		rq.enabled = a->enabled;
 		rq.correlate = corr = correlate_of(x, &next);
-		if (!x->rt->cfg->correlate_attribute)
+		if (!x->rt->cfg->correlate_attribute) {
 			corr = a->employee_id; /* no correlate: the connector knows accounts by employee_id */
+		} else if (!corr || !*corr) {
+			err_set(e, ERR_PERMANENT,
+				"the account has no value for the correlate attribute %s, so roster cannot tell whether the "
+				"target has it already: not created (map %s in roster.yaml)",
+				x->rt->cfg->correlate_attribute, x->rt->cfg->correlate_attribute);
+			live_clear(&next);
+			goto out;
+		}
 		/* never a duplicate: an account the target has already is adopted */
 		if (corr && (got = x->ops->lookup(x->c, corr, &found, e)) < 0) {
 			live_clear(&next);
@@ -350,8 +372,11 @@ act(struct run *x, const struct plan_action *a, struct live *l, struct outcome *
 	case OP_MOVE: {
 		size_t n = 0;
 
-		for (size_t i = 0; i < a->nvalues; i++)
+		had = xcalloc(a->nvalues + 1, 1);
+		for (size_t i = 0; i < a->nvalues; i++) {
+			had[i] = live_attr(l, a->values[i].name) != NULL;
 			live_set(l, a->values[i].name, a->values[i].value);
+		}
 		attrs = sent_attrs(x, l, &rq.nattrs);
 		rq.attrs = attrs;
 		rq.ref = l->ref;
@@ -367,7 +392,10 @@ act(struct run *x, const struct plan_action *a, struct live *l, struct outcome *
 		    ((a->op != OP_MOVE || !x->ops->move) && n && x->ops->update(x->c, &rq, e) < 0)) {
 			/* not done: the account is as it was */
 			for (size_t i = 0; i < a->nvalues; i++)
-				live_set(l, a->values[i].name, a->values[i].old ? a->values[i].old : "");
+				if (had[i])
+					live_set(l, a->values[i].name, a->values[i].old ? a->values[i].old : "");
+				else
+					live_del(l, a->values[i].name);
 			goto out;
 		}
 		if (a->op == OP_MOVE && x->ops->move) {
@@ -418,6 +446,7 @@ act(struct run *x, const struct plan_action *a, struct live *l, struct outcome *
 out:
 	free(attrs);
 	free(changed);
+	free(had);
 	return ret;
 }
 
