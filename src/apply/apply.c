@@ -82,19 +82,10 @@ struct live {
 	size_t nattrs;
 };
 
-static int
-attr_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct account_attr *)a)->name, ((const struct account_attr *)b)->name);
-}
-
 static const char *
 live_attr(const struct live *l, const char *name)
 {
-	for (size_t i = 0; i < l->nattrs; i++)
-		if (!strcmp(l->attrs[i].name, name))
-			return l->attrs[i].value;
-	return NULL;
+	return account_attr_find(l->attrs, l->nattrs, name);
 }
 
 static void
@@ -109,7 +100,7 @@ live_set(struct live *l, const char *name, const char *value)
 	l->attrs = xrealloc(l->attrs, (l->nattrs + 1) * sizeof(*l->attrs));
 	l->attrs[l->nattrs].name = xstrdup(name);
 	l->attrs[l->nattrs++].value = xstrdup(value);
-	qsort(l->attrs, l->nattrs, sizeof(*l->attrs), attr_cmp);
+	qsort(l->attrs, l->nattrs, sizeof(*l->attrs), account_attr_cmp);
 }
 
 static void
@@ -319,11 +310,8 @@ act(struct run *x, const struct plan_action *a, struct live *l, struct outcome *
 			rq.ref = res.ref;
 			changed = xcalloc(rq.nattrs + 1, sizeof(*changed));
 			for (size_t i = 0; i < rq.nattrs; i++) {
-				const char *have = NULL;
+				const char *have = account_attr_find(found.attrs, found.nattrs, rq.attrs[i].name);
 
-				for (size_t j = 0; j < found.nattrs; j++)
-					if (!strcmp(found.attrs[j].name, rq.attrs[i].name))
-						have = found.attrs[j].value;
 				if (!have || strcmp(have, rq.attrs[i].value))
 					changed[n++] = rq.attrs[i];
 			}

@@ -203,7 +203,7 @@ cmd_apply(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	planned = 1;
-	snprintf(run, sizeof(run), "%lx-%lx", (long)time(NULL), (long)getpid());
+	cli_run_id(run, sizeof(run));
 	/* a changed configuration is an audit event, whether or not there is anything to do */
 	if (audit_config(v, cfg.file, vault_actor(), run, &e) < 0) {
 		ret = cli_fail(&e);

@@ -42,6 +42,9 @@ int cli_load_config(struct cli *cli, struct config *cfg);
 struct timespec;
 void cli_phase_done(const char *name, struct timespec *t0);
 
+/* A run id for the audit log: one per command that appends events ("6b09ef0f-371c": time and process). */
+void cli_run_id(char *out, size_t outlen);
+
 /* The evaluation date: the --at value when given, else today in cfg's time zone. */
 int cli_eval_date(const char *at_arg, const struct config *cfg, civil_day *out, struct err *e);
 

@@ -212,7 +212,7 @@ audit_import(struct vault *v, const struct source_cfg *src, const struct snapsho
 
 	memset(&ev, 0, sizeof(ev));
 	snprintf(action, sizeof(action), "import of source %s", src->name);
-	snprintf(run, sizeof(run), "%lx-%lx", (long)time(NULL), (long)getpid());
+	cli_run_id(run, sizeof(run));
 	ev.actor = meta->actor;
 	ev.run = run;
 	ev.kind = "import";

@@ -90,6 +90,12 @@ cli_phase_done(const char *name, struct timespec *t0)
 	*t0 = t1;
 }
 
+void
+cli_run_id(char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%lx-%lx", (long)time(NULL), (long)getpid());
+}
+
 int
 cli_eval_date(const char *at_arg, const struct config *cfg, civil_day *out, struct err *e)
 {

@@ -74,10 +74,7 @@ person_field(const struct snapshot *s, const struct person *p, const char *field
 static const char *
 obj_attr(const struct conn_object *o, const char *name)
 {
-	for (size_t i = 0; i < o->nattrs; i++)
-		if (!strcmp(o->attrs[i].name, name))
-			return o->attrs[i].value;
-	return NULL;
+	return account_attr_find(o->attrs, o->nattrs, name);
 }
 
 static int
@@ -302,7 +299,7 @@ cmd_reconcile(struct cli *cli, int argc, char **argv)
 		else if (*key)
 			strmap_put(&x.by_key, key, i);
 	}
-	snprintf(run, sizeof(run), "%lx-%lx", (long)time(NULL), (long)getpid());
+	cli_run_id(run, sizeof(run));
 	x.ct = config_target(&cfg, x.target);
 	x.k = &k;
 	x.s = &s;

@@ -52,19 +52,10 @@ struct connector {
 
 /* ---- rows ---- */
 
-static int
-attr_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct account_attr *)a)->name, ((const struct account_attr *)b)->name);
-}
-
 static const char *
 row_attr(const struct row *r, const char *name)
 {
-	for (size_t i = 0; i < r->nattrs; i++)
-		if (!strcmp(r->attrs[i].name, name))
-			return r->attrs[i].value;
-	return NULL;
+	return account_attr_find(r->attrs, r->nattrs, name);
 }
 
 static void
@@ -76,7 +67,7 @@ row_set_attr(struct row *r, const char *name, const char *value)
 			if (!*value) { /* "" removes it */
 				free((char *)r->attrs[i].name);
 				r->attrs[i] = r->attrs[--r->nattrs];
-				qsort(r->attrs, r->nattrs, sizeof(*r->attrs), attr_cmp);
+				qsort(r->attrs, r->nattrs, sizeof(*r->attrs), account_attr_cmp);
 			} else {
 				r->attrs[i].value = xstrdup(value);
 			}
@@ -87,7 +78,7 @@ row_set_attr(struct row *r, const char *name, const char *value)
 	r->attrs = xrealloc(r->attrs, (r->nattrs + 1) * sizeof(*r->attrs));
 	r->attrs[r->nattrs].name = xstrdup(name);
 	r->attrs[r->nattrs++].value = xstrdup(value);
-	qsort(r->attrs, r->nattrs, sizeof(*r->attrs), attr_cmp);
+	qsort(r->attrs, r->nattrs, sizeof(*r->attrs), account_attr_cmp);
 }
 
 static void

@@ -798,12 +798,6 @@ has_value(LDAP *ld, LDAPMessage *entry, const char *name, const char *value)
 	return found;
 }
 
-static int
-attr_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct account_attr *)a)->name, ((const struct account_attr *)b)->name);
-}
-
 /*
  * entry as a conn_object, every string in a. LDAP_SUCCESS, or an LDAP code
  * with c->diag saying what was wrong with the entry.
@@ -849,7 +843,7 @@ entry_object(struct connector *c, LDAP *ld, LDAPMessage *entry, struct arena *a,
 		attrs[n].name = "dn";
 		attrs[n++].value = o->ref;
 	}
-	qsort(attrs, n, sizeof(*attrs), attr_cmp);
+	qsort(attrs, n, sizeof(*attrs), account_attr_cmp);
 	o->attrs = attrs;
 	o->nattrs = n;
 	if (c->k.move_to)
@@ -1330,10 +1324,7 @@ out:
 static const char *
 rq_attr(const struct conn_request *rq, const char *name)
 {
-	for (size_t i = 0; i < rq->nattrs; i++)
-		if (!strcmp(rq->attrs[i].name, name))
-			return rq->attrs[i].value;
-	return NULL;
+	return account_attr_find(rq->attrs, rq->nattrs, name);
 }
 
 /* The DN the request wants the entry at (its "dn"), or NULL with e set. */

@@ -1196,15 +1196,8 @@ state_name(enum account_state st)
 static void
 day_json(struct buf *out, const char *key, civil_day d)
 {
-	char s[DATE_STR_MAX];
-
 	buf_addf(out, "\"%s\": ", key);
-	if (d == DATE_NONE || d == PERIOD_DAWN) {
-		buf_adds(out, "null");
-		return;
-	}
-	date_format(d, s);
-	buf_addf(out, "\"%s\"", s);
+	plan_json_day(out, d, DATE_NONE);
 }
 
 static const char *

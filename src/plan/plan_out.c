@@ -13,8 +13,8 @@
 #include "util/banned.h"
 
 /* A day as a JSON string ("2026-01-05"), or null; without printf, as it is written a million times. */
-static void
-json_day(struct buf *out, civil_day d, civil_day none)
+void
+plan_json_day(struct buf *out, civil_day d, civil_day none)
 {
 	char s[16];
 	int y, m, dd;
@@ -102,9 +102,9 @@ plan_reason_json(const struct plan_reason *pr, struct buf *out)
 		buf_add_json_str(out, en->contract->f[C_CONTRACT_ID]);
 	}
 	buf_adds(out, ", \"from\": ");
-	json_day(out, en->period.start, PERIOD_DAWN);
+	plan_json_day(out, en->period.start, PERIOD_DAWN);
 	buf_adds(out, ", \"until\": ");
-	json_day(out, en->period.end, DATE_NONE);
+	plan_json_day(out, en->period.end, DATE_NONE);
 	if (en->via_rule) {
 		buf_adds(out, ", \"inherited_from\": ");
 		buf_add_json_str(out, en->holder->f[P_EMPLOYEE_ID]);

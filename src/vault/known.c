@@ -20,10 +20,19 @@ known_release(struct known_state *k)
 	memset(k, 0, sizeof(*k));
 }
 
-static int
-attr_cmp(const void *a, const void *b)
+int
+account_attr_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct account_attr *)a)->name, ((const struct account_attr *)b)->name);
+}
+
+const char *
+account_attr_find(const struct account_attr *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name))
+			return v[i].value;
+	return NULL;
 }
 
 /* 1 when the n elements of size sz at v are in order already (the vault reads them so). */
@@ -54,8 +63,8 @@ known_add_account(struct known_state *k, const struct known_account *a)
 		d->attrs[i].name = arena_strdup(&k->arena, a->attrs[i].name);
 		d->attrs[i].value = arena_strdup(&k->arena, a->attrs[i].value);
 	}
-	if (!sorted(d->attrs, d->nattrs, sizeof(*d->attrs), attr_cmp))
-		qsort(d->attrs, d->nattrs, sizeof(*d->attrs), attr_cmp);
+	if (!sorted(d->attrs, d->nattrs, sizeof(*d->attrs), account_attr_cmp))
+		qsort(d->attrs, d->nattrs, sizeof(*d->attrs), account_attr_cmp);
 }
 
 void

@@ -78,6 +78,11 @@ size_t known_memberships_of(const struct known_state *k, const char *target, con
 /* The value of attribute name of a, or NULL when a has none. */
 const char *known_attr(const struct known_account *a, const char *name);
 
+/* Orders account_attr by name (strcmp), for qsort. */
+int account_attr_cmp(const void *a, const void *b);
+/* The value of name among the n attributes at v (in any order), or NULL. */
+const char *account_attr_find(const struct account_attr *v, size_t n, const char *name);
+
 const char *account_status_name(enum account_status s); /* "enabled", "disabled", "deleted" */
 
 #endif
