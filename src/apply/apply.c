@@ -1,4 +1,5 @@
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 #include "vault/vault.h"
 #include "util/banned.h"
 
-#define BATCH 256	 /* actions recorded per vault transaction */
+#define BATCH 1024	 /* actions recorded per vault transaction */
 #define TRIES 3		 /* a transient error is tried this many times in all */
 #define FAILS_IN_A_ROW 3 /* then the target's other actions are not tried */
 
@@ -73,7 +74,8 @@ apply_guard(const struct config *cfg, const struct plan *pl, const struct known_
 /* ---- an account as apply leaves it ---- */
 
 struct live {
-	int has; /* there is an account (not deleted) */
+	int has;    /* there is an account (not deleted) */
+	int broken; /* an action failed after the connector took it: what the account is now is unknown */
 	int seq;
 	enum account_status status;
 	civil_day created, disabled, deleted;
@@ -147,16 +149,17 @@ struct run {
 	const struct known_state *k;
 	const struct apply_options *o;
 	struct apply_result *r;
-	size_t t;
+	size_t t, end; /* the target, and the end of its actions */
 	const struct ruleset_target *rt;
 	const struct connector_ops *ops;
 	struct connector *c;
 	struct live *lives;
 	size_t nlives, lives_cap;
-	struct strmap by_id; /* employee_id -> index into lives */
-	struct outcome batch[BATCH];
+	struct strmap by_id;   /* employee_id -> index into lives */
+	struct outcome *batch; /* BATCH of them */
 	size_t nbatch;
 	struct arena arena;    /* the batch's copies */
+	struct writer *w;      /* records the last batch in the vault while this one runs */
 	size_t fails_in_a_row; /* transient failures: the target seems down */
 	size_t total, seen;
 	char open_error[ERR_MSG_MAX + 64]; /* why the connector could not start */
@@ -273,6 +276,7 @@ act(struct run *x, const struct plan_action *a, struct live *l, struct outcome *
 	memset(&rq, 0, sizeof(rq));
 	memset(&res, 0, sizeof(res));
 	rq.employee_id = a->employee_id;
+	rq.tag = (size_t)(out - x->batch);
 	switch (a->op) {
 	case OP_CREATE: {
 		struct live next;
@@ -456,99 +460,326 @@ fail(struct run *x, struct outcome *out, const char *msg)
 	}
 }
 
-/* Makes the batch durable on the target, then records it in the vault. */
-static int
-finish_batch(struct run *x, struct err *e)
+/* ---- the vault writer: a batch is recorded while the next one runs ---- */
+
+struct job {
+	struct outcome *batch;
+	size_t n;
+	struct arena arena;
+};
+
+struct writer {
+	pthread_t th;
+	int started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int busy; /* job handed over and not recorded yet */
+	int quit;
+	struct job job;
+	int failed; /* the vault failed: e says why, and nothing more is recorded */
+	struct err e;
+	/* read only while the thread runs */
+	struct vault *v;
+	const struct plan *pl;
+	const struct ruleset_target *rt;
+	const struct apply_options *o;
+};
+
+static void
+job_release(struct job *j)
 {
-	struct err fe;
+	for (size_t i = 0; i < j->n; i++) {
+		free(j->batch[i].before);
+		free(j->batch[i].after);
+	}
+	j->n = 0;
+	arena_release(&j->arena);
+}
+
+/* Records j's outcomes and their audit events in one vault transaction; frees what they hold. */
+static int
+record(struct writer *w, struct job *j, struct err *e)
+{
 	int ret = -1;
 
-	if (!x->nbatch)
-		return 0;
-	err_init(&fe);
-	if (x->c && x->ops->flush && x->ops->flush(x->c, &fe) < 0) {
-		/*
-		 * What the connector holds unwritten must not reach the target
-		 * later: it is closed (dropping it), and the target's other
-		 * actions fail without being tried.
-		 */
-		x->ops->close(x->c);
-		x->c = NULL;
-		snprintf(x->open_error, sizeof(x->open_error), "not tried: the target could not be written: %s",
-			 fe.msg);
-		for (size_t i = 0; i < x->nbatch; i++)
-			if (x->batch[i].ok) {
-				char msg[ERR_MSG_MAX + 32];
-
-				snprintf(msg, sizeof(msg), "not written to the target: %s", fe.msg);
-				x->batch[i].store_account = x->batch[i].store_membership = 0;
-				fail(x, &x->batch[i], msg);
-				x->r->done--;
-				x->r->failed++;
-				x->r->adopted -= (size_t)x->batch[i].adopted;
-			}
-	}
-	if (vault_begin(x->v, e) < 0)
+	if (vault_begin(w->v, e) < 0)
 		goto out;
-	for (size_t i = 0; i < x->nbatch; i++) {
-		struct outcome *oc = &x->batch[i];
-		const struct plan_action *a = &x->pl->actions[oc->action];
+	for (size_t i = 0; i < j->n; i++) {
+		struct outcome *oc = &j->batch[i];
+		const struct plan_action *a = &w->pl->actions[oc->action];
 		struct audit_event ev;
 		char action[1024];
 
-		if (oc->ok && oc->store_account && vault_account_put(x->v, &oc->acct, e) < 0)
+		if (oc->ok && oc->store_account && vault_account_put(w->v, &oc->acct, e) < 0)
 			goto fail;
 		if (oc->ok && oc->store_membership &&
-		    vault_membership_put(x->v, x->rt->cfg->name, a->employee_id, a->permission, a->op == OP_GRANT, e) <
+		    vault_membership_put(w->v, w->rt->cfg->name, a->employee_id, a->permission, a->op == OP_GRANT, e) <
 			    0)
 			goto fail;
 		memset(&ev, 0, sizeof(ev));
 		snprintf(action, sizeof(action), "%s%s%s", plan_op_name(a->op), a->permission ? " " : "",
 			 a->permission ? a->permission : "");
-		ev.actor = x->o->actor;
-		ev.run = x->o->run;
+		ev.actor = w->o->actor;
+		ev.run = w->o->run;
 		ev.kind = "action";
-		ev.target = x->rt->cfg->name;
+		ev.target = w->rt->cfg->name;
 		ev.employee_id = a->employee_id;
 		ev.action = action;
 		ev.before = oc->before;
 		ev.after = oc->after;
 		ev.outcome = !oc->ok ? "failed" : oc->adopted ? "adopted" : "ok";
 		ev.error = oc->error;
-		if (audit_append(x->v, &ev, e) < 0)
+		if (audit_append(w->v, &ev, e) < 0)
 			goto fail;
 	}
-	if (vault_commit(x->v, e) < 0)
+	if (vault_commit(w->v, e) < 0)
 		goto fail;
 	ret = 0;
 	goto out;
 fail:
-	vault_rollback(x->v);
+	vault_rollback(w->v);
 out:
-	for (size_t i = 0; i < x->nbatch; i++) {
-		free(x->batch[i].before);
-		free(x->batch[i].after);
+	job_release(j);
+	return ret;
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		struct err e;
+		int rc = 0;
+
+		while (!w->busy && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->busy)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		err_init(&e);
+		if (w->failed)
+			job_release(&w->job); /* the vault failed before: recorded by the next run */
+		else
+			rc = record(w, &w->job, &e);
+		pthread_mutex_lock(&w->mu);
+		if (rc < 0) {
+			w->failed = 1;
+			w->e = e;
+		}
+		w->busy = 0;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Waits until the writer has recorded what it was handed: 0, or -1 with e set when the vault failed. */
+static int
+writer_idle(struct writer *w, struct err *e)
+{
+	int failed;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	failed = w->failed;
+	if (failed)
+		*e = w->e;
+	pthread_mutex_unlock(&w->mu);
+	return failed ? -1 : 0;
+}
+
+/*
+ * Hands the batch (answered by the target and made durable there) to the
+ * writer and takes an empty one back. Without a thread, records it here.
+ */
+static int
+hand_over(struct run *x, struct err *e)
+{
+	struct writer *w = x->w;
+	struct job mine = { x->batch, x->nbatch, x->arena };
+	struct outcome *spare;
+
+	if (!w->started) {
+		w->v = x->v;
+		w->pl = x->pl;
+		w->rt = x->rt;
+		w->o = x->o;
+		pthread_mutex_init(&w->mu, NULL);
+		pthread_cond_init(&w->cv, NULL);
+		w->job.batch = xcalloc(BATCH, sizeof(*w->job.batch));
+		w->started = pthread_create(&w->th, NULL, writer_main, w) == 0 ? 1 : -1;
 	}
 	x->nbatch = 0;
-	arena_release(&x->arena);
+	memset(&x->arena, 0, sizeof(x->arena));
+	if (w->started < 0)
+		return record(w, &mine, e);
+	if (writer_idle(w, e) < 0) {
+		job_release(&mine);
+		return -1;
+	}
+	pthread_mutex_lock(&w->mu);
+	spare = w->job.batch;
+	w->job = mine;
+	w->busy = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	x->batch = spare;
+	return 0;
+}
+
+/* The writer done: everything handed over recorded, the thread gone. 0, or -1 with e set. */
+static int
+writer_end(struct writer *w, struct err *e)
+{
+	int ret = 0;
+
+	if (!w->started)
+		return 0;
+	if (w->started > 0) {
+		ret = writer_idle(w, e);
+		pthread_mutex_lock(&w->mu);
+		w->quit = 1;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->th, NULL);
+	}
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	free(w->job.batch);
+	arena_release(&w->job.arena);
 	return ret;
+}
+
+/* An action of the batch the connector took, and then failed (connector.h: wait). */
+static void
+failed_late(void *ctx, size_t tag, const struct err *why)
+{
+	struct run *x = ctx;
+	const char *who;
+
+	if (tag >= x->nbatch || !x->batch[tag].ok)
+		return;
+	who = x->pl->actions[x->batch[tag].action].employee_id;
+	/* this account's other actions of the batch are not recorded either: the next run does them */
+	for (size_t i = tag; i < x->nbatch; i++) {
+		struct outcome *oc = &x->batch[i];
+
+		if (!oc->ok || strcmp(x->pl->actions[oc->action].employee_id, who))
+			continue;
+		oc->store_account = oc->store_membership = 0;
+		free(oc->before);
+		free(oc->after);
+		oc->before = oc->after = NULL;
+		if (i == tag) {
+			fail(x, oc, why->msg);
+		} else {
+			char msg[ERR_MSG_MAX + 64];
+
+			snprintf(msg, sizeof(msg), "not recorded: an earlier action on the account failed: %s",
+				 why->msg);
+			fail(x, oc, msg);
+		}
+		x->r->done--;
+		x->r->failed++;
+		x->r->adopted -= (size_t)oc->adopted;
+		if (why->class == ERR_TRANSIENT)
+			x->fails_in_a_row++;
+	}
+	live_of(x, who)->broken = 1;
+}
+
+/* The connector is past use: it is closed, the batch's done actions fail (why), and the target's others. */
+static void
+fail_batch(struct run *x, const char *later, const char *now, const struct err *why)
+{
+	x->ops->close(x->c);
+	x->c = NULL;
+	snprintf(x->open_error, sizeof(x->open_error), "not tried: %s: %s", later, why->msg);
+	for (size_t i = 0; i < x->nbatch; i++)
+		if (x->batch[i].ok) {
+			char msg[ERR_MSG_MAX + 64];
+
+			snprintf(msg, sizeof(msg), "%s: %s", now, why->msg);
+			x->batch[i].store_account = x->batch[i].store_membership = 0;
+			fail(x, &x->batch[i], msg);
+			x->r->done--;
+			x->r->failed++;
+			x->r->adopted -= (size_t)x->batch[i].adopted;
+		}
+}
+
+/* Makes the batch durable on the target, then records it in the vault. */
+static int
+finish_batch(struct run *x, struct err *e)
+{
+	struct err fe;
+
+	if (!x->nbatch)
+		return 0;
+	err_init(&fe);
+	if (x->c && x->ops->wait && x->ops->wait(x->c, failed_late, x, &fe) < 0)
+		/* what the connector took is unknown: as a flush that failed */
+		fail_batch(x, "the target failed", "not known to be done on the target", &fe);
+	/*
+	 * What the connector holds unwritten must not reach the target later:
+	 * it is closed (dropping it), and the target's other actions fail
+	 * without being tried.
+	 */
+	if (x->c && x->ops->flush && x->ops->flush(x->c, &fe) < 0)
+		fail_batch(x, "the target could not be written", "not written to the target", &fe);
+	return hand_over(x, e);
+}
+
+/* The correlate values of the creates among the batch's actions, for the connector to look up at once. */
+static void
+prefetch(struct run *x, size_t ai)
+{
+	const char *attr = x->rt->cfg->correlate_attribute;
+	const char **values;
+	size_t n = 0, end = ai + BATCH < x->end ? ai + BATCH : x->end;
+	struct err pe;
+
+	if (!x->c || !x->ops->prefetch || !attr)
+		return;
+	values = xcalloc(end - ai + 1, sizeof(*values));
+	for (size_t i = ai; i < end; i++) {
+		const struct plan_action *a = &x->pl->actions[i];
+
+		if (a->op != OP_CREATE)
+			continue;
+		for (size_t j = 0; j < a->nvalues; j++)
+			if (!strcmp(a->values[j].name, attr) && a->values[j].value && *a->values[j].value)
+				values[n++] = a->values[j].value;
+	}
+	err_init(&pe);
+	if (n)
+		(void)x->ops->prefetch(x->c, values, n, &pe); /* no harm when it fails: lookups ask one by one */
+	free(values);
 }
 
 static int
 run_action(struct run *x, size_t ai, struct err *e)
 {
 	const struct plan_action *a = &x->pl->actions[ai];
-	struct outcome *oc = &x->batch[x->nbatch++];
+	struct outcome *oc;
 	struct live *l = live_of(x, a->employee_id);
 	struct err ae;
 	int transient = 0;
 
+	if (!x->nbatch)
+		prefetch(x, ai);
+	oc = &x->batch[x->nbatch++];
 	memset(oc, 0, sizeof(*oc));
 	oc->action = ai;
 	oc->ok = 1;
 	err_init(&ae);
 	if (!x->c) {
 		fail(x, oc, x->open_error);
+	} else if (l->broken) {
+		fail(x, oc, "not tried: an earlier action on the account failed in this run");
 	} else if (x->fails_in_a_row >= FAILS_IN_A_ROW) {
 		fail(x, oc, "not tried: the target did not answer its last actions");
 		transient = 1;
@@ -640,7 +871,12 @@ apply_plan(struct vault *v, const struct config *cfg, const struct plan *pl, con
 
 		while (end < pl->nactions && pl->actions[end].target == pl->actions[ai].target)
 			end++;
+		struct writer w;
+
 		memset(&x, 0, sizeof(x));
+		memset(&w, 0, sizeof(w));
+		x.w = &w;
+		x.batch = xcalloc(BATCH, sizeof(*x.batch));
 		x.v = v;
 		x.cfg = cfg;
 		x.pl = pl;
@@ -648,6 +884,7 @@ apply_plan(struct vault *v, const struct config *cfg, const struct plan *pl, con
 		x.o = o;
 		x.r = r;
 		x.t = pl->actions[ai].target;
+		x.end = end;
 		x.rt = &pl->rs->targets[x.t];
 		x.total = pl->nactions;
 		err_init(&ce);
@@ -665,6 +902,9 @@ apply_plan(struct vault *v, const struct config *cfg, const struct plan *pl, con
 			broken = run_action(&x, ai, e) < 0;
 		if (!broken)
 			broken = finish_batch(&x, e) < 0;
+		if (writer_end(&w, broken ? &ce : e) < 0)
+			broken = 1;
+		free(x.batch);
 		if (x.c)
 			x.ops->close(x.c);
 		for (size_t i = 0; i < x.nlives; i++)

@@ -184,7 +184,6 @@ audit_append(struct vault *v, struct audit_event *ev, struct err *e)
 		{ "actor", ev->actor },	  { "run", ev->run },	      { "kind", ev->kind },
 		{ "action", ev->action }, { "outcome", ev->outcome },
 	};
-	sqlite3 *db = vault_sqlite(v);
 	sqlite3_stmt *st = NULL;
 	unsigned char prev[HASH_BYTES] = { 0 }, hash[HASH_BYTES];
 	char when[32], prev_hex[AUDIT_HASH_HEX], hash_hex[AUDIT_HASH_HEX], seqs[32];
@@ -212,7 +211,8 @@ audit_append(struct vault *v, struct audit_event *ev, struct err *e)
 
 	/* The last event: its seq + 1 is ours, its hash our prev_hash. */
 	memcpy(prev_hex, zeros, sizeof(zeros));
-	if (sqlite3_prepare_v2(db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+	/* (kept statements: apply appends one event per action) */
+	if (!(st = vault_stmt(v, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")))
 		return db_fail(v, e, "reading the last audit event");
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -236,7 +236,7 @@ audit_append(struct vault *v, struct audit_event *ev, struct err *e)
 		db_fail(v, e, "reading the last audit event");
 		goto out;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	st = NULL;
 
 	snprintf(seqs, sizeof(seqs), "%lld", (long long)seq);
@@ -255,7 +255,7 @@ audit_append(struct vault *v, struct audit_event *ev, struct err *e)
 	event_hash(prev, f, &scratch, hash);
 	to_hex(hash, hash_hex);
 
-	if (sqlite3_prepare_v2(db, insert, -1, &st, NULL) != SQLITE_OK) {
+	if (!(st = vault_stmt(v, insert))) {
 		db_fail(v, e, "appending an audit event");
 		goto out;
 	}
@@ -278,7 +278,8 @@ audit_append(struct vault *v, struct audit_event *ev, struct err *e)
 	memcpy(ev->hash, hash_hex, AUDIT_HASH_HEX);
 	ret = 0;
 out:
-	sqlite3_finalize(st);
+	if (st)
+		sqlite3_reset(st); /* kept by the vault: never finalized here */
 	buf_release(&scratch);
 	return ret;
 }

@@ -898,6 +898,12 @@ parse_target(struct walk *w, struct fy_node *n, struct config *cfg, struct cfg_t
 			return -1;
 		o->key = xstrdup(keys[i]);
 		o->pos = node_pos(x);
+		if (!o->pos.line) { /* an empty value has no place of its own: its key's */
+			struct fy_node_pair *p = fy_node_mapping_lookup_pair_by_string(n, keys[i], FY_NT);
+
+			if (p)
+				o->pos = node_pos(fy_node_pair_key(p));
+		}
 		t->noptions++;
 	}
 	if ((x = map_get(n, "correlate"))) {

@@ -46,6 +46,7 @@ struct conn_request {
 		*changed; /* update: the attributes that change, with their new values ("" = remove) */
 	size_t nchanged;
 	int enabled; /* create, enable/disable: the state wanted */
+	size_t tag;  /* the caller's name for this request, handed back by wait() when it failed late */
 };
 
 /* What a connector gives back from create and move: its name for the account. */
@@ -97,6 +98,25 @@ struct connector_ops {
 	 * returns.
 	 */
 	int (*flush)(struct connector *c, struct err *e);
+	/*
+	 * Optional: the correlate values the next lookups will ask for. A
+	 * connector may look them all up at once (an LDAP search with an OR
+	 * filter) and answer those lookups from what it found, until the next
+	 * prefetch. 0, or -1 with e set (the lookups then ask one by one).
+	 */
+	int (*prefetch)(struct connector *c, const char *const *values, size_t n, struct err *e);
+	/*
+	 * Optional, for connectors that pipeline: create and permission may
+	 * return 0 for a request that is only sent (or gathered, as LDAP puts
+	 * a batch's new members of one group in one modify), not answered.
+	 * wait() waits for every answer and calls failed(ctx, rq->tag, why)
+	 * for each such request that failed after all. A connector with wait
+	 * must be waited for before its results are relied on (apply does it
+	 * before flush, at the end of every batch); its other operations
+	 * still answer when they return.
+	 */
+	int (*wait)(struct connector *c, void (*failed)(void *ctx, size_t tag, const struct err *why), void *ctx,
+		    struct err *e);
 };
 
 /* The connector for a target's connector: name, or NULL when roster has none of that kind (yet). */

@@ -546,6 +546,16 @@ permission(struct connector *c, const struct conn_request *rq, const char *perm,
 }
 
 const struct connector_ops connector_csv = {
-	"csv",	check,	     open_csv, close_csv,  lookup,     list,  create,
-	update, set_enabled, NULL,     remove_csv, permission, flush,
+	.name = "csv",
+	.check = check,
+	.open = open_csv,
+	.close = close_csv,
+	.lookup = lookup,
+	.list = list,
+	.create = create,
+	.update = update,
+	.set_enabled = set_enabled,
+	.remove = remove_csv,
+	.permission = permission,
+	.flush = flush,
 };

@@ -38,6 +38,7 @@
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/file.h"
+#include "util/strmap.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -45,6 +46,9 @@
 #define TIMEOUT_DEFAULT 30    /* seconds, for connecting and for each operation */
 #define PAGE_DEFAULT 500
 #define CANDIDATES_MAX 6
+#define INFLIGHT_MAX 32	   /* adds sent and not answered yet (pipelining) */
+#define GATHERED_MAX 4096  /* memberships gathered before they are sent */
+#define PREFETCH_CHUNK 100 /* correlate values in one OR filter */
 
 struct ldap_keys {
 	char *url;
@@ -72,6 +76,12 @@ struct read_attr {
 	int report;	  /* 1: handed out in conn_object.attrs */
 };
 
+/* A correlate value prefetched: how many entries have it, and the first. */
+struct pf_hit {
+	size_t count;
+	struct conn_object obj;
+};
+
 /* Searches that need no attribute back ask for "1.1" (RFC 4511 section 4.5.1.8). */
 static char no_attr[] = LDAP_NO_ATTRS;
 static char *none[] = { no_attr, NULL };
@@ -86,6 +96,25 @@ struct connector {
 	int has_dn;	   /* the target has a "dn" attribute (entry_name) */
 	struct arena view; /* what lookup hands out, until the next call */
 	char diag[512];	   /* the server's words on the last failure */
+
+	/* pipelining (see "sent, gathered, waited for" below); strings in batch, until wait */
+	struct arena batch;
+	struct pending *pend; /* adds sent, not answered yet */
+	size_t npend, pend_cap;
+	struct pending *lost; /* adds sent on a connection that dropped before they were answered */
+	size_t nlost, lost_cap;
+	struct gathered *gath; /* memberships to change, not sent yet */
+	size_t ngath, gath_cap;
+	struct late *late; /* what failed after it returned 0: wait tells */
+	size_t nlate, late_cap;
+	struct strmap created; /* DNs added since the last wait */
+
+	/* prefetch: correlate values looked up at once */
+	struct arena pf_arena;
+	struct strmap pf; /* lowercased value -> index into pf_hits */
+	struct pf_hit *pf_hits;
+	size_t npf, pf_cap;
+	int pf_on; /* the answers can be trusted (every entry found matched a value asked for) */
 };
 
 /* ---- errors: the one place LDAP result codes become roster's classes ---- */
@@ -634,12 +663,18 @@ save_diag(struct connector *c, LDAP *ld)
 	}
 }
 
+static void lose_pending(struct connector *c);
+static void settle(struct connector *c);
+static void pf_reset(struct connector *c);
+static char *lower_copy(struct arena *a, const char *s);
+
 static void
 drop(struct connector *c)
 {
 	if (c->ld)
 		ldap_unbind_ext_s(c->ld, NULL, NULL);
 	c->ld = NULL;
+	lose_pending(c); /* their answers will not come: sent again later (resend_lost) */
 }
 
 /* Connects and binds: LDAP_SUCCESS and c->ld, or the LDAP result code (diag saved). */
@@ -698,7 +733,7 @@ struct op {
 	const char *filter;    /* search */
 	char **attrs;	       /* search */
 	int sizelimit;	       /* search; 0: none */
-	LDAPControl **sctrls;  /* search */
+	LDAPControl **sctrls;  /* search, modify */
 	/* search: called with the result while the connection is there; returns an LDAP code */
 	int (*each)(struct connector *c, LDAP *ld, LDAPMessage *res, void *ctx);
 	void *ctx;
@@ -713,7 +748,7 @@ op_do(struct connector *c, struct op *o)
 
 	switch (o->kind) {
 	case OP_ADD: return ldap_add_ext_s(c->ld, o->dn, o->mods, NULL, NULL);
-	case OP_MODIFY: return ldap_modify_ext_s(c->ld, o->dn, o->mods, NULL, NULL);
+	case OP_MODIFY: return ldap_modify_ext_s(c->ld, o->dn, o->mods, o->sctrls, NULL);
 	case OP_DELETE: return ldap_delete_ext_s(c->ld, o->dn, NULL, NULL);
 	case OP_RENAME: return ldap_rename_s(c->ld, o->dn, o->newrdn, o->newparent, 1, NULL, NULL);
 	case OP_SEARCH:
@@ -839,19 +874,24 @@ entry_object(struct connector *c, LDAP *ld, LDAPMessage *entry, struct arena *a,
 			attrs[n++].value = v;
 		}
 	}
-	if (c->has_dn) {
-		attrs[n].name = "dn";
-		attrs[n++].value = o->ref;
-	}
-	qsort(attrs, n, sizeof(*attrs), account_attr_cmp);
-	o->attrs = attrs;
-	o->nattrs = n;
 	if (c->k.move_to)
 		o->enabled = dn_within(o->ref, c->k.move_to, 1) != 1;
 	else if (c->k.dis_attr)
 		o->enabled = !has_value(ld, entry, c->k.dis_attr, c->k.dis_value);
 	else
 		o->enabled = 1;
+	/*
+	 * The account's "dn" is where the entry is, but for an entry disabled
+	 * by moving it: that one says nothing of where it belongs when enabled
+	 * (reconcile would take the disabled base for drift of dn).
+	 */
+	if (c->has_dn && (!c->k.move_to || o->enabled)) {
+		attrs[n].name = "dn";
+		attrs[n++].value = o->ref;
+	}
+	qsort(attrs, n, sizeof(*attrs), account_attr_cmp);
+	o->attrs = attrs;
+	o->nattrs = n;
 	return LDAP_SUCCESS;
 }
 
@@ -863,7 +903,15 @@ conn_ldap_close(struct connector *c)
 	if (!c)
 		return;
 	drop(c);
+	c->nlost = 0; /* never answered: a rerun finds what got there */
 	keys_release(&c->k);
+	free(c->pend);
+	free(c->lost);
+	free(c->gath);
+	free(c->late);
+	strmap_release(&c->created);
+	arena_release(&c->batch);
+	pf_reset(c);
 	free(c->read);
 	free(c->read_names);
 	arena_release(&c->view);
@@ -1021,10 +1069,23 @@ static int
 conn_ldap_lookup(struct connector *c, const char *value, struct conn_object *out, struct err *e)
 {
 	struct found f = { .a = &c->view };
-	int got;
+	int got = -2;
+	size_t i;
 
 	arena_release(&c->view);
-	if ((got = find_by_correlate(c, value, &f, e)) != 1)
+	if (c->pf_on && c->t->correlate_attribute && strmap_get(&c->pf, lower_copy(&c->view, value), &i)) {
+		/* answered by the prefetch */
+		if (c->pf_hits[i].count > 1)
+			return err_set(e, ERR_CONFLICT,
+				       "%s: more than one entry has %s=%s (expected one account per person)", c->k.url,
+				       c->t->correlate_attribute, value);
+		if (!c->pf_hits[i].count)
+			return 0;
+		f.obj = c->pf_hits[i].obj;
+		f.count = got = 1;
+	}
+	settle(c);
+	if (got == -2 && (got = find_by_correlate(c, value, &f, e)) != 1)
 		return got;
 	if (c->k.groups_base) {
 		struct names g = { .a = &c->view };
@@ -1286,6 +1347,7 @@ conn_ldap_list(struct connector *c, int (*each)(void *ctx, const struct conn_obj
 	size_t nb = account_bases(c, bases);
 	int ret = -1;
 
+	settle(c);
 	memset(&l, 0, sizeof(l));
 	l.each = each;
 	l.ctx = ctx;
@@ -1597,29 +1659,89 @@ entry_is_account(struct connector *c, const char *dn, const char *correlate, str
 	return yes;
 }
 
+/* ---- sent, gathered, waited for: pipelining ----
+ *
+ * Apply's bulk is creates and new memberships. A create is sent without
+ * waiting for its answer (up to INFLIGHT_MAX at once, so the server is
+ * never idle waiting for the next request), and a membership is gathered:
+ * at the next barrier, one modify per group adds or removes every member
+ * gathered for it, with the permissive modify control (an add of a member
+ * that is there, a removal of one that is not, succeed). Every other
+ * operation is a barrier: it first waits for every answer and sends what
+ * was gathered (settle), so operations on one entry keep their order.
+ * What fails after it returned 0 is kept in c->late with the request's tag,
+ * and wait() reports it. A connection that drops with adds unanswered
+ * sends them again, and an add that finds its own entry (the first one got
+ * there) succeeds.
+ */
+
+struct pair {
+	const char *name, *value;
+	size_t len;
+};
+
+/* One add: the entry and its values, in c->batch. */
+struct pending {
+	int msgid;
+	size_t tag;
+	const char *dn, *correlate, *employee_id;
+	struct pair *pairs;
+	size_t npairs;
+};
+
+/* One membership to change. */
+struct gathered {
+	const char *group, *member, *perm, *employee_id;
+	int add;
+	size_t tag;
+	size_t seq; /* the order gathered (sorting keeps it within a group) */
+};
+
+struct late {
+	size_t tag;
+	struct err e;
+};
+
+static void
+late_add(struct connector *c, size_t tag, const struct err *e)
+{
+	XGROW(c->late, c->late_cap, c->nlate + 1);
+	c->late[c->nlate].tag = tag;
+	c->late[c->nlate++].e = *e;
+}
+
+static void
+lose_pending(struct connector *c)
+{
+	for (size_t i = 0; i < c->npend; i++) {
+		XGROW(c->lost, c->lost_cap, c->nlost + 1);
+		c->lost[c->nlost++] = c->pend[i];
+	}
+	c->npend = 0;
+}
+
+/* The add of rq's account as pairs in c->batch: 0, or -1 with e set. */
 static int
-conn_ldap_create(struct connector *c, const struct conn_request *rq, struct conn_result *out, struct err *e)
+add_prepare(struct connector *c, const struct conn_request *rq, struct pending *p, struct err *e)
 {
 	const char *want = wanted_dn(c, rq, e);
-	char *dn = NULL;
-	struct mods ms;
-	LDAPMod cls;
-	struct berval *cbv = NULL, **cbvp = NULL;
+	char *dn;
 	LDAPDN parsed = NULL;
-	struct arena names = ARENA_INIT;
-	int rc, again = 0, ret = -1;
+	size_t n = 0;
 
 	if (!want)
 		return -1;
 	dn = !rq->enabled && c->k.move_to ? disabled_dn(c, want) : xstrdup(want);
-	if (strlen(dn) >= sizeof(out->ref)) {
+	if (strlen(dn) >= sizeof(((struct conn_result *)0)->ref)) {
 		free(dn);
 		return err_set(e, ERR_INVALID, "%s: account of %s: the dn is too long", c->k.url, rq->employee_id);
 	}
-	mods_init(&ms, rq->nattrs + 16);
-	cbv = xcalloc(c->k.nclasses + 1, sizeof(*cbv));
-	cbvp = xcalloc(c->k.nclasses + 1, sizeof(*cbvp));
-	ms.p[ms.n++] = classes_mod(c, &cls, cbv, cbvp);
+	memset(p, 0, sizeof(*p));
+	p->tag = rq->tag;
+	p->dn = arena_strdup(&c->batch, dn);
+	p->correlate = rq->correlate ? arena_strdup(&c->batch, rq->correlate) : NULL;
+	p->employee_id = arena_strdup(&c->batch, rq->employee_id ? rq->employee_id : "?");
+	p->pairs = arena_alloc(&c->batch, (rq->nattrs + 16) * sizeof(*p->pairs));
 	for (size_t i = 0; i < rq->nattrs; i++) {
 		const char *v = rq->attrs[i].value;
 
@@ -1627,46 +1749,218 @@ conn_ldap_create(struct connector *c, const struct conn_request *rq, struct conn
 			continue;
 		if (c->k.dis_attr && !strcasecmp(rq->attrs[i].name, c->k.dis_attr))
 			continue; /* what disable: sets is the state's, below */
-		mods_add(&ms, LDAP_MOD_ADD, rq->attrs[i].name, v, strlen(v));
+		p->pairs[n].name = arena_strdup(&c->batch, rq->attrs[i].name);
+		p->pairs[n].value = arena_strdup(&c->batch, v);
+		p->pairs[n++].len = strlen(v);
 	}
-	if (!rq->enabled && c->k.dis_attr)
-		mods_add(&ms, LDAP_MOD_ADD, c->k.dis_attr, c->k.dis_value, strlen(c->k.dis_value));
+	if (!rq->enabled && c->k.dis_attr) {
+		p->pairs[n].name = c->k.dis_attr;
+		p->pairs[n].value = c->k.dis_value;
+		p->pairs[n++].len = strlen(c->k.dis_value);
+	}
 	/* the RDN's values must be among the entry's (a naming attribute the mapping does not send) */
 	if (ldap_str2dn(dn, &parsed, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS && parsed && parsed[0]) {
-		for (size_t k = 0; parsed[0][k] && ms.n < ms.cap; k++) {
+		for (size_t k = 0; parsed[0][k] && n < rq->nattrs + 16; k++) {
 			LDAPAVA *ava = parsed[0][k];
-			const char *name = arena_strndup(&names, ava->la_attr.bv_val, ava->la_attr.bv_len);
+			const char *name = arena_strndup(&c->batch, ava->la_attr.bv_val, ava->la_attr.bv_len);
 			int have = 0;
 
 			for (size_t i = 0; i < rq->nattrs && !have; i++)
 				have = !strcasecmp(rq->attrs[i].name, name) && *rq->attrs[i].value;
-			if (!have)
-				mods_add(&ms, LDAP_MOD_ADD, name, ava->la_value.bv_val, ava->la_value.bv_len);
+			if (!have) {
+				p->pairs[n].name = name;
+				p->pairs[n].value =
+					arena_strndup(&c->batch, ava->la_value.bv_val, ava->la_value.bv_len);
+				p->pairs[n++].len = ava->la_value.bv_len;
+			}
 		}
 	}
-	{
-		struct op o = { .kind = OP_ADD, .dn = dn, .mods = ms.p };
+	ldap_dnfree(parsed);
+	free(dn);
+	p->npairs = n;
+	return 0;
+}
 
-		rc = run(c, &o, &again);
-	}
-	if (rc == LDAP_ALREADY_EXISTS && again && entry_is_account(c, dn, rq->correlate, e) == 1)
-		rc = LDAP_SUCCESS; /* the first try got there before the connection dropped */
+/* The mods of p's add (objectClass first); release with add_mods_release. */
+struct add_mods {
+	struct mods ms;
+	LDAPMod cls;
+	struct berval *cbv, **cbvp;
+};
+
+static void
+add_mods_init(struct connector *c, const struct pending *p, struct add_mods *am)
+{
+	mods_init(&am->ms, p->npairs + 1);
+	am->cbv = xcalloc(c->k.nclasses + 1, sizeof(*am->cbv));
+	am->cbvp = xcalloc(c->k.nclasses + 1, sizeof(*am->cbvp));
+	am->ms.p[am->ms.n++] = classes_mod(c, &am->cls, am->cbv, am->cbvp);
+	for (size_t i = 0; i < p->npairs; i++)
+		mods_add(&am->ms, LDAP_MOD_ADD, p->pairs[i].name, p->pairs[i].value, p->pairs[i].len);
+}
+
+static void
+add_mods_release(struct add_mods *am)
+{
+	mods_release(&am->ms);
+	free(am->cbv);
+	free(am->cbvp);
+}
+
+/*
+ * Adds p's entry and waits for the answer. maybe_sent: an earlier try may
+ * have got there (its entry found with the account's correlate value is
+ * success). 0, or -1 with e set.
+ */
+static int
+add_now(struct connector *c, const struct pending *p, int maybe_sent, struct err *e)
+{
+	struct add_mods am;
+	struct op o = { .kind = OP_ADD, .dn = p->dn };
+	int again = 0, rc;
+
+	add_mods_init(c, p, &am);
+	o.mods = am.ms.p;
+	rc = run(c, &o, &again);
+	add_mods_release(&am);
+	if (rc == LDAP_ALREADY_EXISTS && (again || maybe_sent) && entry_is_account(c, p->dn, p->correlate, e) == 1)
+		rc = LDAP_SUCCESS; /* an earlier try got there before the connection dropped */
 	if (rc != LDAP_SUCCESS) {
-		conn_ldap_fail(c, rc, "add", dn, e);
+		err_init(e);
+		conn_ldap_fail(c, rc, "add", p->dn, e);
 		if (rc == LDAP_NO_SUCH_OBJECT)
 			e->class = ERR_PERMANENT; /* the parent is missing: no account is "not found" */
-		goto out;
+		return -1;
 	}
-	snprintf(out->ref, sizeof(out->ref), "%s", dn);
-	ret = 0;
-out:
-	ldap_dnfree(parsed);
-	arena_release(&names);
-	mods_release(&ms);
-	free(cbv);
-	free(cbvp);
-	free(dn);
-	return ret;
+	return 0;
+}
+
+/* The adds whose connection dropped unanswered, again, one by one; once one fails for the server, all do. */
+static void
+resend_lost(struct connector *c)
+{
+	struct err down;
+	int is_down = 0;
+
+	err_init(&down);
+	/* (add_now may drop the connection again, and add to c->lost: taken in turn) */
+	for (size_t i = 0; i < c->nlost; i++) {
+		struct pending p = c->lost[i];
+		struct err e;
+
+		err_init(&e);
+		if (is_down) {
+			late_add(c, p.tag, &down);
+			continue;
+		}
+		if (add_now(c, &p, 1, &e) < 0) {
+			late_add(c, p.tag, &e);
+			if (e.class == ERR_TRANSIENT) {
+				is_down = 1;
+				down = e;
+			}
+		}
+	}
+	c->nlost = 0;
+}
+
+/* The answer to p's add was rc (not success). */
+static void
+add_failed(struct connector *c, const struct pending *p, int rc)
+{
+	struct err e;
+
+	err_init(&e);
+	if (rc == LDAP_BUSY || rc == LDAP_UNAVAILABLE || rc == LDAP_TIMELIMIT_EXCEEDED) {
+		/* the server asks for patience: once more, waiting for it */
+		if (add_now(c, p, 1, &e) < 0)
+			late_add(c, p->tag, &e);
+		return;
+	}
+	conn_ldap_fail(c, rc, "add", p->dn, &e);
+	if (rc == LDAP_NO_SUCH_OBJECT)
+		e.class = ERR_PERMANENT;
+	late_add(c, p->tag, &e);
+}
+
+/* Takes answers to sent adds: when block, one (waiting up to the timeout); else those that are there. */
+static void
+collect(struct connector *c, int block)
+{
+	while (c->npend && c->ld) {
+		LDAPMessage *res = NULL;
+		struct timeval tv = { block ? c->k.timeout : 0, 0 };
+		int got = ldap_result(c->ld, LDAP_RES_ANY, LDAP_MSG_ONE, &tv, &res), msgid, rc = LDAP_OTHER;
+		char *diag = NULL;
+		size_t i;
+		struct pending p;
+
+		if (got == 0 && !block)
+			return;
+		if (got <= 0) {
+			/* no answer in time, or the connection is gone: all of them again */
+			if (got == 0)
+				snprintf(c->diag, sizeof(c->diag), "no answer in %ld s", c->k.timeout);
+			drop(c);
+			break;
+		}
+		msgid = ldap_msgid(res);
+		for (i = 0; i < c->npend && c->pend[i].msgid != msgid; i++)
+			;
+		if (i == c->npend) {
+			ldap_msgfree(res); /* not one of ours (an unsolicited notice) */
+			continue;
+		}
+		p = c->pend[i];
+		memmove(c->pend + i, c->pend + i + 1, (c->npend - i - 1) * sizeof(*c->pend));
+		c->npend--;
+		if (ldap_parse_result(c->ld, res, &rc, NULL, &diag, NULL, NULL, 1) != LDAP_SUCCESS)
+			rc = LDAP_DECODING_ERROR;
+		c->diag[0] = '\0';
+		if (diag && *diag)
+			snprintf(c->diag, sizeof(c->diag), "%s", diag);
+		ldap_memfree(diag);
+		if (rc != LDAP_SUCCESS)
+			add_failed(c, &p, rc);
+		if (block)
+			break;
+	}
+	if (c->nlost)
+		resend_lost(c);
+}
+
+static int
+conn_ldap_create(struct connector *c, const struct conn_request *rq, struct conn_result *out, struct err *e)
+{
+	struct pending p;
+	struct add_mods am;
+	int rc;
+
+	if (add_prepare(c, rq, &p, e) < 0)
+		return -1;
+	snprintf(out->ref, sizeof(out->ref), "%s", p.dn);
+	while (c->npend >= INFLIGHT_MAX)
+		collect(c, 1);
+	if (!c->ld && (rc = conn_connect(c)) != LDAP_SUCCESS)
+		return conn_ldap_fail(c, rc, "add", p.dn, e);
+	add_mods_init(c, &p, &am);
+	rc = ldap_add_ext(c->ld, p.dn, am.ms.p, NULL, NULL, &p.msgid);
+	add_mods_release(&am);
+	if (rc != LDAP_SUCCESS) {
+		/* the connection is gone: what was in flight again, then this one */
+		save_diag(c, c->ld);
+		drop(c);
+		resend_lost(c);
+		if (add_now(c, &p, 0, e) < 0)
+			return -1;
+		strmap_put(&c->created, p.dn, 1);
+		return 0;
+	}
+	XGROW(c->pend, c->pend_cap, c->npend + 1);
+	c->pend[c->npend++] = p;
+	strmap_put(&c->created, p.dn, 1);
+	collect(c, 0);
+	return 0;
 }
 
 /* Renames the entry at from to to (which must not be it already). An LDAP code. */
@@ -1840,6 +2134,7 @@ conn_ldap_move(struct connector *c, const struct conn_request *rq, struct conn_r
 	char *cur = NULL, *at = NULL;
 	int got;
 
+	settle(c);
 	if (!want)
 		return -1;
 	/* a disabled entry stays under the disabled base: enabling puts it at its (new) dn */
@@ -1874,6 +2169,7 @@ conn_ldap_update(struct connector *c, const struct conn_request *rq, struct err 
 	int rc, ret = -1;
 	struct op o = { .kind = OP_MODIFY };
 
+	settle(c);
 	mods_init(&ms, rq->nchanged + 1);
 	for (size_t i = 0; i < rq->nchanged; i++) {
 		const char *name = rq->changed[i].name, *v = rq->changed[i].value;
@@ -1919,6 +2215,7 @@ static int
 conn_ldap_set_enabled(struct connector *c, const struct conn_request *rq, int enabled, struct conn_result *out,
 		      struct err *e)
 {
+	settle(c);
 	out->ref[0] = '\0';
 	if (c->k.move_to) {
 		const char *want = rq_attr(rq, "dn");
@@ -1971,7 +2268,10 @@ conn_ldap_remove(struct connector *c, const struct conn_request *rq, struct err 
 {
 	struct op o = { .kind = OP_DELETE };
 	char *where = NULL;
-	int rc = on_entry(c, rq, &o, &where);
+	int rc;
+
+	settle(c);
+	rc = on_entry(c, rq, &o, &where);
 
 	if (rc != LDAP_SUCCESS)
 		conn_ldap_fail(c, rc, "delete", where ? where : rq->ref ? rq->ref : rq_attr(rq, "dn"), e);
@@ -1979,8 +2279,18 @@ conn_ldap_remove(struct connector *c, const struct conn_request *rq, struct err 
 	return rc == LDAP_SUCCESS ? 0 : -1;
 }
 
+/* The group's DN for a permission name (in b). */
+static void
+group_dn(struct connector *c, struct buf *b, const char *perm)
+{
+	buf_adds(b, "cn=");
+	dn_value(b, perm, strlen(perm));
+	buf_addf(b, ",%s", c->k.groups_base);
+}
+
+/* One membership changed now, waiting for the answer. */
 static int
-conn_ldap_permission(struct connector *c, const struct conn_request *rq, const char *perm, int add, struct err *e)
+permission_now(struct connector *c, const struct conn_request *rq, const char *perm, int add, struct err *e)
 {
 	struct buf gdn = BUF_INIT;
 	char *member = NULL;
@@ -1993,9 +2303,7 @@ conn_ldap_permission(struct connector *c, const struct conn_request *rq, const c
 			       c->t->name, perm);
 	if (!*perm)
 		return err_set(e, ERR_INVALID, "%s: a group with an empty name", c->k.url);
-	buf_adds(&gdn, "cn=");
-	dn_value(&gdn, perm, strlen(perm));
-	buf_addf(&gdn, ",%s", c->k.groups_base);
+	group_dn(c, &gdn, perm);
 	/* one place it can be is where it is (no search for it); several: ask the server */
 	if ((got = locate(c, rq, 0, &member, e)) < 0)
 		goto out_buf;
@@ -2071,18 +2379,304 @@ out_buf:
 	return ret;
 }
 
+static int
+gathered_cmp(const void *a, const void *b)
+{
+	const struct gathered *x = a, *y = b;
+	int d = strcmp(x->group, y->group);
+
+	if (d)
+		return d;
+	if (x->add != y->add)
+		return y->add - x->add; /* adds first: a group that must have a member keeps one */
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* One gathered membership on its own (finding which one fails, or what the control cannot do). */
+static void
+member_now(struct connector *c, const struct gathered *g)
+{
+	struct conn_request rq;
+	struct err e;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.employee_id = g->employee_id;
+	rq.ref = g->member;
+	err_init(&e);
+	if (permission_now(c, &rq, g->perm, g->add, &e) < 0)
+		late_add(c, g->tag, &e);
+}
+
+/* gs[0..n): one group, all adds or all removals: one modify. */
+static void
+members_modify(struct connector *c, const struct gathered *gs, size_t n)
+{
+	struct berval *bv = xcalloc(n + 1, sizeof(*bv)), **bvp = xcalloc(n + 1, sizeof(*bvp));
+	LDAPMod mod, *mods[2] = { &mod, NULL };
+	LDAPControl permissive = { (char *)LDAP_CONTROL_X_PERMISSIVE_MODIFY, { 0, NULL }, 0 };
+	LDAPControl *ctrls[2] = { &permissive, NULL };
+	struct op o = { .kind = OP_MODIFY, .dn = gs[0].group, .mods = mods, .sctrls = ctrls };
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		bv[i].bv_val = (char *)gs[i].member;
+		bv[i].bv_len = strlen(gs[i].member);
+		bvp[i] = &bv[i];
+	}
+	mod.mod_op = (gs[0].add ? LDAP_MOD_ADD : LDAP_MOD_DELETE) | LDAP_MOD_BVALUES;
+	mod.mod_type = c->k.member_attr;
+	mod.mod_bvalues = bvp;
+	rc = run(c, &o, NULL);
+	if (rc == LDAP_NO_SUCH_OBJECT && gs[0].add && c->k.create_missing) {
+		/* a new group, with all its new members */
+		LDAPMod cls, cn, *all[4] = { &cls, &cn, &mod, NULL };
+		struct berval cbv = { strlen(c->k.group_class), c->k.group_class }, *cbvp[2] = { &cbv, NULL };
+		struct berval nbv = { strlen(gs[0].perm), (char *)gs[0].perm }, *nbvp[2] = { &nbv, NULL };
+		struct op a = { .kind = OP_ADD, .dn = gs[0].group, .mods = all };
+
+		cls.mod_op = cn.mod_op = LDAP_MOD_ADD | LDAP_MOD_BVALUES;
+		cls.mod_type = (char *)"objectClass";
+		cls.mod_bvalues = cbvp;
+		cn.mod_type = (char *)"cn";
+		cn.mod_bvalues = nbvp;
+		rc = run(c, &a, NULL);
+		if (rc == LDAP_ALREADY_EXISTS) /* made meanwhile */
+			rc = run(c, &o, NULL);
+	}
+	if (rc == LDAP_NO_SUCH_OBJECT && !gs[0].add)
+		rc = LDAP_SUCCESS; /* no such group: nothing to take away */
+	free(bv);
+	free(bvp);
+	if (rc == LDAP_SUCCESS)
+		return;
+	/* one by one: which of them fails, and what a server without the control refuses together */
+	for (size_t i = 0; i < n; i++)
+		member_now(c, &gs[i]);
+}
+
+/* Sends the gathered memberships: one modify per group and kind of change. */
+static void
+send_gathered(struct connector *c)
+{
+	struct strmap seen = STRMAP_INIT;
+	struct arena keys = ARENA_INIT;
+	int twice = 0;
+
+	if (!c->ngath)
+		return;
+	/* the same member of the same group twice (added, then removed?): in the order given */
+	for (size_t i = 0; i < c->ngath && !twice; i++) {
+		struct buf k = BUF_INIT;
+
+		buf_addf(&k, "%s%c%s", c->gath[i].group, '\n', c->gath[i].member);
+		twice = strmap_put(&seen, arena_strdup(&keys, k.s), i);
+		buf_release(&k);
+	}
+	strmap_release(&seen);
+	arena_release(&keys);
+	if (twice) {
+		for (size_t i = 0; i < c->ngath; i++)
+			member_now(c, &c->gath[i]);
+	} else {
+		qsort(c->gath, c->ngath, sizeof(*c->gath), gathered_cmp);
+		for (size_t i = 0, j; i < c->ngath; i = j) {
+			for (j = i + 1; j < c->ngath && !strcmp(c->gath[j].group, c->gath[i].group) &&
+					c->gath[j].add == c->gath[i].add;
+			     j++)
+				;
+			members_modify(c, c->gath + i, j - i);
+		}
+	}
+	c->ngath = 0;
+}
+
+/* The barrier: every add answered, every gathered membership sent. */
+static void
+settle(struct connector *c)
+{
+	while (c->npend)
+		collect(c, 1);
+	if (c->nlost)
+		resend_lost(c);
+	send_gathered(c);
+}
+
+static int
+conn_ldap_permission(struct connector *c, const struct conn_request *rq, const char *perm, int add, struct err *e)
+{
+	struct buf gdn = BUF_INIT;
+	struct gathered *g;
+	const char *member = NULL;
+	size_t dummy;
+
+	if (!c->k.groups_base || !*perm) {
+		settle(c);
+		return permission_now(c, rq, perm, add, e);
+	}
+	/* gathered when the member's DN is known without asking: just added, or the one place it can be */
+	if (rq->ref && strmap_get(&c->created, rq->ref, &dummy)) {
+		member = arena_strdup(&c->batch, rq->ref);
+	} else {
+		struct candidates cs;
+
+		candidates(c, rq, &cs);
+		if (cs.n == 1)
+			member = arena_strdup(&c->batch, cs.dn[0]);
+		cand_release(&cs);
+	}
+	if (!member) {
+		settle(c);
+		return permission_now(c, rq, perm, add, e);
+	}
+	if (c->ngath >= GATHERED_MAX)
+		settle(c);
+	group_dn(c, &gdn, perm);
+	XGROW(c->gath, c->gath_cap, c->ngath + 1);
+	g = &c->gath[c->ngath];
+	g->group = arena_strdup(&c->batch, gdn.s);
+	g->member = member;
+	g->perm = arena_strdup(&c->batch, perm);
+	g->employee_id = arena_strdup(&c->batch, rq->employee_id ? rq->employee_id : "?");
+	g->add = add;
+	g->tag = rq->tag;
+	g->seq = c->ngath++;
+	buf_release(&gdn);
+	return 0;
+}
+
+static int
+conn_ldap_wait(struct connector *c, void (*failed)(void *ctx, size_t tag, const struct err *why), void *ctx,
+	       struct err *e)
+{
+	(void)e;
+	settle(c);
+	for (size_t i = 0; i < c->nlate; i++)
+		failed(ctx, c->late[i].tag, &c->late[i].e);
+	c->nlate = 0;
+	strmap_release(&c->created);
+	arena_release(&c->batch);
+	return 0;
+}
+
+/* ---- prefetch: many correlate values in one search ---- */
+
+static void
+pf_reset(struct connector *c)
+{
+	strmap_release(&c->pf);
+	arena_release(&c->pf_arena);
+	free(c->pf_hits);
+	c->pf_hits = NULL;
+	c->npf = c->pf_cap = 0;
+	c->pf_on = 0;
+}
+
+static char *
+lower_copy(struct arena *a, const char *s)
+{
+	char *d = arena_strdup(a, s);
+
+	for (char *p = d; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return d;
+}
+
+static int
+each_prefetched(struct connector *c, LDAP *ld, LDAPMessage *res, void *ctx)
+{
+	(void)ctx;
+	for (LDAPMessage *m = ldap_first_entry(ld, res); m; m = ldap_next_entry(ld, m)) {
+		struct conn_object o;
+		const char *v = NULL;
+		size_t i;
+		int rc = entry_object(c, ld, m, &c->pf_arena, &o);
+
+		if (rc != LDAP_SUCCESS)
+			return rc;
+		for (size_t k = 0; k < o.nattrs && !v; k++)
+			if (!strcasecmp(o.attrs[k].name, c->t->correlate_attribute))
+				v = o.attrs[k].value;
+		if (!v || !strmap_get(&c->pf, lower_copy(&c->pf_arena, v), &i)) {
+			c->pf_on = 0; /* found by a value the server matches and this code does not */
+			continue;
+		}
+		if (!c->pf_hits[i].count++)
+			c->pf_hits[i].obj = o;
+	}
+	return LDAP_SUCCESS;
+}
+
+static int
+conn_ldap_prefetch(struct connector *c, const char *const *values, size_t n, struct err *e)
+{
+	const char *bases[2];
+	size_t nb = account_bases(c, bases);
+
+	pf_reset(c);
+	if (!c->t->correlate_attribute || !n)
+		return 0;
+	settle(c);
+	c->pf_on = 1;
+	for (size_t i = 0; i < n; i++) {
+		char *k = lower_copy(&c->pf_arena, values[i]);
+		size_t at;
+
+		if (strmap_get(&c->pf, k, &at)) {
+			if (strcmp(values[i], c->pf_hits[at].obj.ref))
+				c->pf_on = 0; /* two values the same but for case: ask one by one */
+			continue;
+		}
+		XGROW(c->pf_hits, c->pf_cap, c->npf + 1);
+		memset(&c->pf_hits[c->npf], 0, sizeof(*c->pf_hits));
+		c->pf_hits[c->npf].obj.ref = arena_strdup(&c->pf_arena, values[i]); /* the value, until found */
+		strmap_put(&c->pf, k, c->npf++);
+	}
+	for (size_t i = 0; i < n && c->pf_on; i += PREFETCH_CHUNK) {
+		struct buf filter = BUF_INIT;
+
+		buf_adds(&filter, "(|");
+		for (size_t j = i; j < n && j < i + PREFETCH_CHUNK; j++) {
+			buf_addf(&filter, "(%s=", c->t->correlate_attribute);
+			filter_value(&filter, values[j]);
+			buf_addch(&filter, ')');
+		}
+		buf_addch(&filter, ')');
+		for (size_t b = 0; b < nb; b++) {
+			struct op o = { .kind = OP_SEARCH,
+					.dn = bases[b],
+					.scope = LDAP_SCOPE_SUBTREE,
+					.filter = filter.s,
+					.attrs = c->read_names,
+					.each = each_prefetched };
+			int rc = run(c, &o, NULL);
+
+			if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT) {
+				conn_ldap_fail(c, rc, "search", "(prefetch)", e);
+				buf_release(&filter);
+				pf_reset(c);
+				return -1;
+			}
+		}
+		buf_release(&filter);
+	}
+	/* a value found nowhere keeps count 0: its lookup answers "none" */
+	return 0;
+}
+
 const struct connector_ops connector_ldap = {
-	"ldap",
-	conn_ldap_check,
-	conn_ldap_open,
-	conn_ldap_close,
-	conn_ldap_lookup,
-	conn_ldap_list,
-	conn_ldap_create,
-	conn_ldap_update,
-	conn_ldap_set_enabled,
-	conn_ldap_move,
-	conn_ldap_remove,
-	conn_ldap_permission,
-	NULL,
+	.name = "ldap",
+	.check = conn_ldap_check,
+	.open = conn_ldap_open,
+	.close = conn_ldap_close,
+	.lookup = conn_ldap_lookup,
+	.list = conn_ldap_list,
+	.create = conn_ldap_create,
+	.update = conn_ldap_update,
+	.set_enabled = conn_ldap_set_enabled,
+	.move = conn_ldap_move,
+	.remove = conn_ldap_remove,
+	.permission = conn_ldap_permission,
+	.prefetch = conn_ldap_prefetch,
+	.wait = conn_ldap_wait,
 };

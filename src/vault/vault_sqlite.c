@@ -41,6 +41,11 @@ struct vault {
 	 * once per account, 300,000 times on a first run.
 	 */
 	sqlite3_stmt *account_put, *membership_add, *membership_remove;
+	/* vault_stmt's statements, by their SQL text */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cached[8];
 };
 
 /*
@@ -175,6 +180,25 @@ vault_in_transaction(const struct vault *v)
 	return v->in_tx;
 }
 
+sqlite3_stmt *
+vault_stmt(struct vault *v, const char *sql)
+{
+	size_t i, n = sizeof(v->cached) / sizeof(v->cached[0]);
+
+	for (i = 0; i < n && v->cached[i].sql; i++)
+		if (v->cached[i].sql == sql || !strcmp(v->cached[i].sql, sql)) {
+			sqlite3_reset(v->cached[i].st);
+			sqlite3_clear_bindings(v->cached[i].st);
+			return v->cached[i].st;
+		}
+	if (i == n)
+		BUG("vault_stmt: more than %zu statements kept", n);
+	if (sqlite3_prepare_v3(v->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &v->cached[i].st, NULL) != SQLITE_OK)
+		return NULL;
+	v->cached[i].sql = sql;
+	return v->cached[i].st;
+}
+
 int
 vault_schema_newest(void)
 {
@@ -298,6 +322,8 @@ vault_close(struct vault *v)
 	sqlite3_finalize(v->account_put);
 	sqlite3_finalize(v->membership_add);
 	sqlite3_finalize(v->membership_remove);
+	for (size_t i = 0; i < sizeof(v->cached) / sizeof(v->cached[0]); i++)
+		sqlite3_finalize(v->cached[i].st);
 	sqlite3_close(v->db);
 	free(v->path);
 	free(v);

@@ -19,6 +19,9 @@
  *	{"op":"check"}
  *	{"op":"sh","command":"…"}      (runs a shell command between operations)
  *
+ * A connector that pipelines (connector.h: wait) is waited for after each
+ * line, so a line's answer is its operation's.
+ *
  * Output: {"ok":true,…} with ref (create, move), found/ref/enabled/attrs/
  * permissions (lookup), count and objects (list); or {"ok":false,
  * "class":"transient","message":"…"}; always "ms", the time it took (in
@@ -119,6 +122,17 @@ str(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
+/* wait()'s report: the first failure (the driver has one request at a time, tag 0). */
+static void
+failed_late(void *ctx, size_t tag, const struct err *why)
+{
+	struct err *e = ctx;
+
+	(void)tag;
+	if (e->class == ERR_NONE)
+		*e = *why;
+}
+
 /* Runs the operation of line in; fills out. 0, or -1 with e set. */
 static int
 run_line(const struct connector_ops *ops, struct connector *c, const struct config *cfg, const struct cfg_target *t,
@@ -187,6 +201,18 @@ run_line(const struct connector_ops *ops, struct connector *c, const struct conf
 		ret = 0;
 	} else {
 		err_set(e, ERR_INVALID, "unknown op \"%s\"", op);
+	}
+	/* a connector that pipelines answers late: each line waits, as apply does at the end of a batch */
+	if (ret == 0 && ops->wait) {
+		struct err late;
+
+		err_init(&late);
+		if (ops->wait(c, failed_late, &late, e) < 0 || late.class != ERR_NONE) {
+			if (late.class != ERR_NONE)
+				*e = late;
+			json_object_del(out, "ref");
+			ret = -1;
+		}
 	}
 	free(attrs);
 	free(changed);

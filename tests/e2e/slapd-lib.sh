@@ -282,3 +282,48 @@ slapd_search() {
 slapd_add() {
 	ldapadd -x -H "ldap://127.0.0.1:$SLAPD_PORT" -D "$SLAPD_ROOT_DN" -w "$SLAPD_ROOT_PW" >/dev/null
 }
+
+# slapd_example_depts: LDIF of one ou= under ou=people for every department
+# code of the example's contracts (for slapd_setup; the example's dn: puts
+# accounts under them).
+slapd_example_depts() {
+	for dept in $(sed 1d "$EXAMPLES/hr/contracts.csv" | cut -d';' -f5 | sort -u)
+	do
+		printf 'dn: ou=%s,ou=people,%s\nobjectClass: organizationalUnit\nou: %s\n\n' "$dept" "$SLAPD_BASE" "$dept"
+	done
+}
+
+# slapd_example_target: roster.yaml on stdin (roster init's example) with
+# its csv target "directory" made an ldap target on our slapd (dn under
+# ou=<department>, groups under ou=groups, disable by moving to
+# ou=disabled); the attributes stay, manager becomes a DN (as LDAP wants it)
+# and inetOrgPerson's cn and sn are added.
+slapd_example_target() {
+	awk -v url="$SLAPD_URL" -v bind="$SLAPD_BIND_DN" '
+	/^targets:/ {
+		print
+		print "  - name: directory"
+		print "    connector: ldap"
+		print "    url: " url
+		print "    bind_dn: " bind
+		print "    bind_password: ${env:LDAP_PASSWORD}"
+		print "    timeout: 2"
+		print "    dn: \"uid={account.uid},ou={contract.department.code},ou=people,dc=example,dc=org\""
+		print "    object_classes: [inetOrgPerson]"
+		print "    groups: {base: \"ou=groups,dc=example,dc=org\", object_class: groupOfNames, member_attribute: member, create_missing: true}"
+		print "    disable: {move_to: \"ou=disabled,dc=example,dc=org\"}"
+		intarget = 1
+		next
+	}
+	intarget && /^  - name:/ { next }
+	intarget && /^    connector:/ { next }
+	intarget && /^      manager:/ {
+		print "      manager: {ref: manager, attribute: dn}"
+		print "      cn: \"{display_name}\""
+		print "      sn: \"{family_name_full}\""
+		next
+	}
+	/^rules:/ { intarget = 0 }
+	{ print }
+	'
+}

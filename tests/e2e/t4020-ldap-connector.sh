@@ -207,7 +207,14 @@ test_expect_success 'check names a wrong key at its place in roster.yaml' '
 	sed "s/page_size: 500/page_size: lots/" roster.yaml >bad.yaml &&
 	test_expect_code 1 "$LDAP_DRIVER" bad.yaml ldap </dev/null >bad.out &&
 	jq -r .message bad.out >msg &&
-	test_must_contain msg "page_size: \"lots\" is not a whole number from 1 to 1000000"
+	test_must_contain msg "page_size: \"lots\" is not a whole number from 1 to 1000000" &&
+	# an empty value has no place of its own: the message names its key'"'"'s
+	awk "/^    url: / && !done { print \"    url:\"; done = 1; next } { print }" roster.yaml >bad.yaml &&
+	line=$(grep -n "^    url:\$" bad.yaml | cut -d: -f1) &&
+	test -n "$line" &&
+	test_expect_code 1 "$LDAP_DRIVER" bad.yaml ldap </dev/null >bad.out &&
+	jq -r .message bad.out >msg &&
+	test_must_contain msg "bad.yaml:$line:5: target \"ldap\": url: \"\" is not an LDAP URL"
 '
 
 test_expect_success 'create: hostile names in attributes and in the DN' '

@@ -8,9 +8,9 @@
 # a project group granted while the project runs and revoked the day after,
 # a temporary replacement's inherited "managers" group, a leaver disabled and
 # deleted 90 days later, a mover (modrdn to the new department), a marriage,
-# a guard that refuses a plan after a forced import, and slapd stopped during
-# an apply. After every apply the plan for that day is empty and the audit
-# chain verifies.
+# a guard that refuses a plan after a forced import, slapd stopped during
+# an apply, and a rehire of the leaver after the deletion. After every apply
+# the plan for that day is empty and the audit chain verifies.
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIR/slapd-lib.sh"
 
@@ -20,11 +20,7 @@ PEOPLE=ou=people,$BASE
 DISABLED=ou=disabled,$BASE
 GROUPS=ou=groups,$BASE
 
-# One ou= under ou=people per department code of the example's contracts.
-for dept in $(sed 1d "$EXAMPLES/hr/contracts.csv" | cut -d';' -f5 | sort -u)
-do
-	printf 'dn: ou=%s,%s\nobjectClass: organizationalUnit\nou: %s\n\n' "$dept" "$PEOPLE" "$dept"
-done >depts.ldif
+slapd_example_depts >depts.ldif
 slapd_setup "$TRASH/depts.ldif" || exit 1
 if ! slapd_start
 then
@@ -127,39 +123,6 @@ plan_ops() {
 	R plan --at "$1" --person "$2" --json | jq -r '.actions[] | .op + " " + (.permission // "")'
 }
 
-# ldap_target: roster.yaml on stdin with its csv target "directory" made an
-# ldap target on our slapd; the attributes stay, manager becomes a DN (as
-# LDAP wants it) and inetOrgPerson's cn and sn are added.
-ldap_target() {
-	awk -v url="$SLAPD_URL" -v bind="$SLAPD_BIND_DN" '
-	/^targets:/ {
-		print
-		print "  - name: directory"
-		print "    connector: ldap"
-		print "    url: " url
-		print "    bind_dn: " bind
-		print "    bind_password: ${env:LDAP_PASSWORD}"
-		print "    timeout: 2"
-		print "    dn: \"uid={account.uid},ou={contract.department.code},ou=people,dc=example,dc=org\""
-		print "    object_classes: [inetOrgPerson]"
-		print "    groups: {base: \"ou=groups,dc=example,dc=org\", object_class: groupOfNames, member_attribute: member, create_missing: true}"
-		print "    disable: {move_to: \"ou=disabled,dc=example,dc=org\"}"
-		intarget = 1
-		next
-	}
-	intarget && /^  - name:/ { next }
-	intarget && /^    connector:/ { next }
-	intarget && /^      manager:/ {
-		print "      manager: {ref: manager, attribute: dn}"
-		print "      cn: \"{display_name}\""
-		print "      sn: \"{family_name_full}\""
-		next
-	}
-	/^rules:/ { intarget = 0 }
-	{ print }
-	'
-}
-
 # The people of the story (the example's HR export, examples/hr/).
 JOINER=100075     # Koen Schäfer, ZORG, first day 2026-01-20
 PROJECT=100048    # Lucas Rossi, project Nieuwbouw-Zwolle until 2026-01-31
@@ -171,7 +134,7 @@ MARRIED=100040    # Stijn de Groot, ZORG, convention B
 
 test_expect_success 'setup: the example with an ldap target on our slapd' '
 	roster init org >init.out &&
-	ldap_target <org/roster.yaml >roster.new &&
+	slapd_example_target <org/roster.yaml >roster.new &&
 	mv roster.new org/roster.yaml &&
 	test_must_contain org/roster.yaml "connector: ldap" &&
 	test_must_not_contain org/roster.yaml "connector: csv" &&
@@ -362,6 +325,32 @@ test_expect_success 'guard: --force applies the plan' '
 	converged 2026-05-02 &&
 	dump >dump.forced &&
 	! test_cmp dump.before dump.forced >/dev/null
+'
+
+# (after the guard: the HR files are the halved ones, the leaver among them)
+test_expect_success 'a rehire after the deletion: a new entry, created ahead in ou=disabled' '
+	test -z "$(dn_of $LEAVER)" &&
+	printf "C900043;$LEAVER;18-05-2026;;ICT;ICT;F018;Ontwikkelaar;4100;Utrecht;1,0;employee;100002\n" \
+		>>org/hr/contracts.csv &&
+	R import --at 2026-05-04 >import.out 2>&1 &&
+	plan_ops 2026-05-04 $LEAVER >ops &&
+	grep "^create" ops &&
+	apply_ok 2026-05-04 &&
+	# the deleted entry'"'"'s uid stays taken (unique against deleted accounts
+	# too): the second way of making one
+	test "$(dn_of $LEAVER)" = "uid=iprins,$DISABLED"
+'
+
+test_expect_success 'the rehire'"'"'s first day: enabled in the new department, with its groups' '
+	plan_ops 2026-05-18 $LEAVER >ops &&
+	grep "^enable" ops &&
+	apply_ok 2026-05-18 &&
+	test "$(dn_of $LEAVER)" = "uid=iprins,ou=ICT,$PEOPLE" &&
+	is_member dept-ict $LEAVER &&
+	is_member all-staff $LEAVER &&
+	! is_member dept-zorg $LEAVER &&
+	R audit --person $LEAVER --json >audit.json &&
+	jq -e "[.events[] | select(.action == \"create\")] | length == 2" audit.json
 '
 
 test_done
