@@ -132,6 +132,9 @@ live_clear(struct live *l)
 
 /* ---- one target's run ---- */
 
+/* What an action's audit event shows, made from the plan's action when it is recorded. */
+enum { SHOW_BEFORE = 1, SHOW_AFTER = 2, SHOW_PERMISSION = 4 };
+
 struct outcome {
 	size_t action;
 	int ok, adopted;
@@ -139,7 +142,7 @@ struct outcome {
 	int store_account; /* ok: the account's state to store */
 	struct known_account acct;
 	int store_membership; /* ok: a membership to add or remove */
-	char *before, *after; /* JSON for the audit event */
+	unsigned show;	      /* what the audit event shows (SHOW_*) */
 };
 
 struct run {
@@ -342,7 +345,7 @@ act(struct run *x, const struct plan_action *a, struct live *l, struct outcome *
 		l->created = x->pl->at;
 		l->disabled = l->deleted = DATE_NONE;
 		l->ref = xstrdup(res.ref);
-		out->after = json_of_values(a, 0);
+		out->show = SHOW_AFTER;
 		break;
 	}
 	case OP_ENABLE:
@@ -394,8 +397,7 @@ act(struct run *x, const struct plan_action *a, struct live *l, struct outcome *
 			free(l->ref);
 			l->ref = xstrdup(res.ref);
 		}
-		out->before = json_of_values(a, 1);
-		out->after = json_of_values(a, 0);
+		out->show = SHOW_BEFORE | SHOW_AFTER;
 		break;
 	}
 	case OP_GRANT:
@@ -404,7 +406,7 @@ act(struct run *x, const struct plan_action *a, struct live *l, struct outcome *
 		if (x->ops->permission(x->c, &rq, a->permission, a->op == OP_GRANT, e) < 0)
 			goto out;
 		out->store_membership = 1;
-		out->after = json_of_permission(a->permission);
+		out->show = SHOW_PERMISSION;
 		break;
 	case OP_DELETE:
 		rq.ref = l->ref;
@@ -488,10 +490,6 @@ struct writer {
 static void
 job_release(struct job *j)
 {
-	for (size_t i = 0; i < j->n; i++) {
-		free(j->batch[i].before);
-		free(j->batch[i].after);
-	}
 	j->n = 0;
 	arena_release(&j->arena);
 }
@@ -508,7 +506,8 @@ record(struct writer *w, struct job *j, struct err *e)
 		struct outcome *oc = &j->batch[i];
 		const struct plan_action *a = &w->pl->actions[oc->action];
 		struct audit_event ev;
-		char action[1024];
+		char action[1024], *before = NULL, *after = NULL;
+		int rc;
 
 		if (oc->ok && oc->store_account && vault_account_put(w->v, &oc->acct, e) < 0)
 			goto fail;
@@ -525,11 +524,21 @@ record(struct writer *w, struct job *j, struct err *e)
 		ev.target = w->rt->cfg->name;
 		ev.employee_id = a->employee_id;
 		ev.action = action;
-		ev.before = oc->before;
-		ev.after = oc->after;
+		/* (made here, off the thread that talks to the target) */
+		if (oc->show & SHOW_BEFORE)
+			before = json_of_values(a, 1);
+		if (oc->show & SHOW_AFTER)
+			after = json_of_values(a, 0);
+		else if (oc->show & SHOW_PERMISSION)
+			after = json_of_permission(a->permission);
+		ev.before = before;
+		ev.after = after;
 		ev.outcome = !oc->ok ? "failed" : oc->adopted ? "adopted" : "ok";
 		ev.error = oc->error;
-		if (audit_append(w->v, &ev, e) < 0)
+		rc = audit_append(w->v, &ev, e);
+		free(before);
+		free(after);
+		if (rc < 0)
 			goto fail;
 	}
 	if (vault_commit(w->v, e) < 0)
@@ -670,9 +679,7 @@ failed_late(void *ctx, size_t tag, const struct err *why)
 		if (!oc->ok || strcmp(x->pl->actions[oc->action].employee_id, who))
 			continue;
 		oc->store_account = oc->store_membership = 0;
-		free(oc->before);
-		free(oc->after);
-		oc->before = oc->after = NULL;
+		oc->show = 0;
 		if (i == tag) {
 			fail(x, oc, why->msg);
 		} else {
