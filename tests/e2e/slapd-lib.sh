@@ -296,8 +296,9 @@ slapd_example_depts() {
 # slapd_example_target: roster.yaml on stdin (roster init's example) with
 # its csv target "directory" made an ldap target on our slapd (dn under
 # ou=<department>, groups under ou=groups, disable by moving to
-# ou=disabled); the attributes stay, manager becomes a DN (as LDAP wants it)
-# and inetOrgPerson's cn and sn are added.
+# ou=disabled); the attributes stay but mail, made of the name (as a
+# marriage changes it), manager becomes a DN (as LDAP wants it) and
+# inetOrgPerson's cn and sn are added.
 slapd_example_target() {
 	awk -v url="$SLAPD_URL" -v bind="$SLAPD_BIND_DN" '
 	/^targets:/ {
@@ -317,6 +318,11 @@ slapd_example_target() {
 	}
 	intarget && /^  - name:/ { next }
 	intarget && /^    connector:/ { next }
+	intarget && /^      mail:/ {
+		# the mail follows the name (a marriage changes it), the uid does not
+		print "      mail: \"{given_name|ascii|alnum|lower}.{family_name_full|ascii|alnum|lower}@example.org\""
+		next
+	}
 	intarget && /^      manager:/ {
 		print "      manager: {ref: manager, attribute: dn}"
 		print "      cn: \"{display_name}\""
