@@ -155,6 +155,7 @@ cmd_apply(struct cli *cli, int argc, char **argv)
 	};
 	const char *at_arg = NULL, *plan_file = NULL;
 	struct plan_options po = { 0 };
+	struct cli_asker asker = { 0 };
 	size_t stale = 0;
 	struct apply_options ao = { 0 };
 	struct apply_result r = { 0 };
@@ -198,11 +199,12 @@ cmd_apply(struct cli *cli, int argc, char **argv)
 	if (!(rs = ruleset_compile(&cfg, &e)) || (!plan_file && cli_eval_date(at_arg, &cfg, &po.at, &e) < 0) ||
 	    (plan_file && read_reviewed(plan_file, rs, &po.at, &reviewed, &e) < 0) ||
 	    !(v = vault_open(cfg.vault_path, &e)) || cli_plan_state(&cfg, v, NULL, &s, &k, &e) < 0 ||
-	    plan_build(&pl, rs, &s, &k, &po, &e) < 0) {
+	    (cli_asker_use(&asker, &cfg, &po), plan_build(&pl, rs, &s, &k, &po, &e) < 0)) {
 		ret = cli_fail(&e);
 		goto out;
 	}
 	planned = 1;
+	cli_asker_release(&asker); /* (apply opens its own connections) */
 	cli_run_id(run, sizeof(run));
 	/* a changed configuration is an audit event, whether or not there is anything to do */
 	if (audit_config(v, cfg.file, vault_actor(), run, &e) < 0) {
@@ -259,6 +261,7 @@ cmd_apply(struct cli *cli, int argc, char **argv)
 	if (r.failed || pl.nproblems)
 		ret = EXIT_FAILED;
 out:
+	cli_asker_release(&asker);
 	apply_result_release(&r);
 	if (planned)
 		plan_release(&pl);

@@ -60,4 +60,19 @@ struct known_state;
 int cli_plan_state(const struct config *cfg, struct vault *v, const char *person, struct snapshot *out,
 		   struct known_state *k, struct err *e);
 
+/*
+ * check_target (plan_options.taken): each target's connector, opened when
+ * the plan first asks about that target and closed by cli_asker_release.
+ * cli_asker_use fills po.
+ */
+struct cli_asked;
+struct cli_asker {
+	const struct config *cfg;
+	struct cli_asked *v; /* one per target */
+	size_t n;
+};
+struct plan_options;
+void cli_asker_use(struct cli_asker *a, const struct config *cfg, struct plan_options *po);
+void cli_asker_release(struct cli_asker *a);
+
 #endif

@@ -29,17 +29,21 @@ explain(const struct config *cfg, struct vault *v, const char *id, civil_day at,
 	struct snapshot s;
 	struct known_state k;
 	struct buf out = BUF_INIT;
+	struct plan_options po = { .at = at };
+	struct cli_asker asker = { 0 };
 	struct err e;
 	int ret = EXIT_OK;
 
 	err_init(&e);
 	if (!(rs = ruleset_compile(cfg, &e)))
 		return cli_fail(&e);
+	cli_asker_use(&asker, cfg, &po);
 	/* the whole organisation: unique values and references come out as in the full plan */
-	if (cli_plan_state(cfg, v, NULL, &s, &k, &e) < 0 || plan_explain(rs, &s, &k, at, id, json, &out, &e) < 0)
+	if (cli_plan_state(cfg, v, NULL, &s, &k, &e) < 0 || plan_explain(rs, &s, &k, &po, id, json, &out, &e) < 0)
 		ret = cli_fail(&e);
 	else
 		fwrite(out.s ? out.s : "", 1, out.len, stdout);
+	cli_asker_release(&asker);
 	buf_release(&out);
 	known_release(&k);
 	snapshot_release(&s);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "connector/connector.h"
 #include "plan/plan.h"
 #include "vault/vault.h"
 #include "util/file.h"
@@ -82,6 +83,66 @@ merge(struct snapshot *all, struct snapshot *parts, size_t nparts)
 	for (size_t p = 0; p < nparts; p++)
 		snapshot_append(all, &parts[p]);
 	snapshot_index(all);
+}
+
+/* ---- check_target: the plan asks the targets ---- */
+
+struct cli_asked {
+	const struct connector_ops *ops;
+	struct connector *c;
+	int tried;	       /* open was tried (c, or why it failed) */
+	char why[ERR_MSG_MAX]; /* open failed: why */
+};
+
+static int
+asker_taken(void *ctx, const struct cfg_target *t, const char *attribute, const char *value, struct err *e)
+{
+	struct cli_asker *a = ctx;
+	struct cli_asked *q;
+	size_t i;
+
+	for (i = 0; i < a->cfg->ntargets && &a->cfg->targets[i] != t; i++)
+		;
+	if (i == a->cfg->ntargets)
+		return 0;
+	/* one target is planned on one thread at a time: its slot is its own */
+	q = &a->v[i];
+	if (!q->tried) {
+		struct err oe;
+
+		q->tried = 1;
+		err_init(&oe);
+		q->ops = connector_find(t->connector);
+		if (!q->ops || !q->ops->taken)
+			q->ops = NULL; /* cannot tell: only what roster knows counts */
+		else if (!(q->c = q->ops->open(a->cfg, t, &oe)))
+			snprintf(q->why, sizeof(q->why), "%s", oe.msg);
+	}
+	if (!q->ops)
+		return 0;
+	if (!q->c)
+		return err_set(e, ERR_TRANSIENT, "target \"%s\": %s", t->name, q->why);
+	return q->ops->taken(q->c, attribute, value, e);
+}
+
+void
+cli_asker_use(struct cli_asker *a, const struct config *cfg, struct plan_options *po)
+{
+	a->cfg = cfg;
+	a->n = cfg->ntargets;
+	a->v = xcalloc(a->n + 1, sizeof(*a->v));
+	po->taken = asker_taken;
+	po->taken_ctx = a;
+}
+
+void
+cli_asker_release(struct cli_asker *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].c)
+			a->v[i].ops->close(a->v[i].c);
+	free(a->v);
+	memset(a, 0, sizeof(*a));
 }
 
 /* The kinds of assignment whose value names a person replaced (rules with inherit: delegable). */
@@ -206,6 +267,7 @@ cmd_plan(struct cli *cli, int argc, char **argv)
 	};
 	const char *at_arg = NULL, *output = NULL;
 	struct plan_options po = { 0 };
+	struct cli_asker asker = { 0 };
 	struct config cfg;
 	struct ruleset *rs = NULL;
 	struct vault *v = NULL;
@@ -244,6 +306,7 @@ cmd_plan(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	cli_phase_done("load", &t0);
+	cli_asker_use(&asker, &cfg, &po);
 	if (plan_build(&pl, rs, &s, &k, &po, &e) < 0) {
 		ret = cli_fail(&e);
 		goto out;
@@ -290,6 +353,7 @@ cmd_plan(struct cli *cli, int argc, char **argv)
 		ret = EXIT_FAILED;
 	}
 out:
+	cli_asker_release(&asker);
 	if (planned)
 		plan_release(&pl);
 	buf_release(&out);

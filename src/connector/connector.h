@@ -117,6 +117,13 @@ struct connector_ops {
 	 */
 	int (*wait)(struct connector *c, void (*failed)(void *ctx, size_t tag, const struct err *why), void *ctx,
 		    struct err *e);
+	/*
+	 * Optional, for unique attributes with check_target: 1 when some
+	 * object on the target — any, not only the accounts roster made —
+	 * holds value in attribute, 0 when none, -1 with e set. NULL: the
+	 * connector cannot tell, and only what roster knows counts.
+	 */
+	int (*taken)(struct connector *c, const char *attribute, const char *value, struct err *e);
 };
 
 /* The connector for a target's connector: name, or NULL when roster has none of that kind (yet). */

@@ -115,6 +115,8 @@ struct connector {
 	struct pf_hit *pf_hits;
 	size_t npf, pf_cap;
 	int pf_on; /* the answers can be trusted (every entry found matched a value asked for) */
+
+	char *whole; /* the naming context base is in (taken asks all of it); NULL until known */
 };
 
 /* ---- errors: the one place LDAP result codes become roster's classes ---- */
@@ -912,6 +914,7 @@ conn_ldap_close(struct connector *c)
 	strmap_release(&c->created);
 	arena_release(&c->batch);
 	pf_reset(c);
+	free(c->whole);
 	free(c->read);
 	free(c->read_names);
 	arena_release(&c->view);
@@ -2664,6 +2667,74 @@ conn_ldap_prefetch(struct connector *c, const char *const *values, size_t n, str
 	return 0;
 }
 
+/* ---- taken: is a value held anywhere in the directory (check_target) ---- */
+
+static int
+each_context(struct connector *c, LDAP *ld, LDAPMessage *res, void *ctx)
+{
+	LDAPMessage *m = ldap_first_entry(ld, res);
+	struct berval **vals = m ? ldap_get_values_len(ld, m, "namingContexts") : NULL;
+
+	(void)ctx;
+	for (size_t i = 0; vals && vals[i] && !c->whole; i++) {
+		char *nc = xstrndup(vals[i]->bv_val, vals[i]->bv_len);
+
+		if (*nc && dn_within(c->k.base, nc, 0) == 1)
+			c->whole = nc;
+		else
+			free(nc);
+	}
+	ldap_value_free_len(vals);
+	return LDAP_SUCCESS;
+}
+
+static int
+conn_ldap_taken(struct connector *c, const char *attribute, const char *value, struct err *e)
+{
+	char *attrs[] = { (char *)"namingContexts", NULL };
+	struct op root = {
+		.kind = OP_SEARCH, .dn = "", .scope = LDAP_SCOPE_BASE, .filter = "(objectClass=*)", .attrs = attrs
+	};
+	struct buf filter = BUF_INIT;
+	int yes = 0, rc;
+
+	settle(c);
+	if (!attr_name_valid(attribute))
+		return err_set(e, ERR_INVALID, "%s: \"%s\" is not an attribute name", c->k.url, attribute);
+	if (!c->whole) {
+		/* the naming context the accounts are in: "any object in the domain", not only under base */
+		root.each = each_context;
+		if ((rc = run(c, &root, NULL)) != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT)
+			return conn_ldap_fail(c, rc, "search", "(the root DSE)", e);
+		if (!c->whole)
+			c->whole = xstrdup(c->k.base);
+	}
+	buf_addf(&filter, "(%s=", attribute);
+	filter_value(&filter, value);
+	buf_addch(&filter, ')');
+	{
+		struct op o = { .kind = OP_SEARCH,
+				.dn = c->whole,
+				.scope = LDAP_SCOPE_SUBTREE,
+				.filter = filter.s,
+				.attrs = none,
+				.sizelimit = 1,
+				.each = each_exists,
+				.ctx = &yes };
+
+		rc = run(c, &o, NULL);
+	}
+	if (rc == LDAP_SIZELIMIT_EXCEEDED)
+		yes = 1, rc = LDAP_SUCCESS;
+	if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT) {
+		conn_ldap_fail(c, rc, "search", filter.s, e);
+		buf_release(&filter);
+		return -1;
+	}
+	buf_release(&filter);
+	return yes;
+}
+
 const struct connector_ops connector_ldap = {
 	.name = "ldap",
 	.check = conn_ldap_check,
@@ -2679,4 +2750,5 @@ const struct connector_ops connector_ldap = {
 	.permission = conn_ldap_permission,
 	.prefetch = conn_ldap_prefetch,
 	.wait = conn_ldap_wait,
+	.taken = conn_ldap_taken,
 };

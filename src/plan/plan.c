@@ -77,6 +77,9 @@ struct build {
 	const struct known_state *k;
 	civil_day at;
 	int one; /* planning one person only */
+	/* plan_options' check_target question */
+	int (*ask)(void *ctx, const struct cfg_target *t, const char *attribute, const char *value, struct err *e);
+	void *ask_ctx;
 	struct pinfo *pi;
 	size_t npi;
 	struct strmap by_id; /* employee_id -> index into pi */
@@ -155,13 +158,33 @@ token_of(const struct build *b, size_t pidx)
 	return w->known ? (size_t)(w->known - b->k->accounts) : b->k->naccounts + pidx;
 }
 
-static int
-is_free(struct build *b, size_t ai, const char *value, size_t own)
-{
-	size_t tok;
-	int found = strmap_get(&b->taken[ai], fold(&b->foldbuf, value), &tok);
+static void problem(struct build *b, size_t pidx, const char *fmt, const char *a1, const char *a2);
 
-	return !found || tok == own;
+/*
+ * 1 when value is free for the person of token own: no other account or
+ * person holds it, and (check_target) the target has no object with it;
+ * 0 taken; -1 the target could not tell (a problem for person pidx).
+ */
+static int
+is_free(struct build *b, size_t pidx, size_t ai, const char *value, size_t own)
+{
+	const struct cfg_attr *ca = b->rt->attrs[ai].cfg;
+	size_t tok;
+	int found = strmap_get(&b->taken[ai], fold(&b->foldbuf, value), &tok), got;
+	struct err e;
+
+	if (found)
+		return tok == own;
+	if (!ca->check_target || !b->ask)
+		return 1;
+	err_init(&e);
+	if ((got = b->ask(b->ask_ctx, b->rt->cfg, ca->name, value, &e)) < 0) {
+		problem(b, pidx,
+			"attribute \"%s\": cannot ask the target whether a value is free (check_target): %.1500s",
+			ca->name, e.msg);
+		return -1;
+	}
+	return !got;
 }
 
 static void
@@ -253,7 +276,7 @@ make_unique(struct build *b, size_t pidx, size_t ai)
 	size_t own = token_of(b, pidx), max = ca->max_length > 0 ? (size_t)ca->max_length : (size_t)-1;
 	char *first = NULL, nbuf[8];
 	size_t head = 0;
-	int any = 0, slow = 0;
+	int any = 0, slow = 0, free_;
 
 	for (size_t k = 0; k < ca->nunique; k++) {
 		if (render(b, ra->unique[k]) < 0)
@@ -265,7 +288,9 @@ make_unique(struct build *b, size_t pidx, size_t ai)
 		any = 1;
 		if (!first)
 			first = arena_strndup(&b->tarena, b->tmp.s, b->tmp.len);
-		if (is_free(b, ai, buf_str(&b->tmp), own)) {
+		if ((free_ = is_free(b, pidx, ai, buf_str(&b->tmp), own)) < 0)
+			return;
+		if (free_) {
 			w->vals[ai] = arena_strndup(&b->arena, b->tmp.s, b->tmp.len);
 			w->how[ai] = HOW_CANDIDATE;
 			w->which[ai] = (unsigned char)(k + 1);
@@ -326,7 +351,9 @@ make_unique(struct build *b, size_t pidx, size_t ai)
 			buf_add(&b->tmp, nbuf, nlen);
 			buf_add(&b->tmp, tail, tlen);
 		}
-		if (b->tmp.len && is_free(b, ai, buf_str(&b->tmp), own)) {
+		if (b->tmp.len && (free_ = is_free(b, pidx, ai, buf_str(&b->tmp), own)) < 0)
+			return;
+		if (b->tmp.len && free_) {
 			w->vals[ai] = arena_strndup(&b->arena, b->tmp.s, b->tmp.len);
 			w->how[ai] = HOW_ITERATE;
 			w->which[ai] = (unsigned char)n;
@@ -1111,6 +1138,8 @@ plan_build(struct plan *pl, const struct ruleset *rs, const struct snapshot *s, 
 	}
 	if (build_init(&b, pl, rs, s, k, o->at, o->person, ej, &nej, e) < 0)
 		goto out;
+	b.ask = o->taken;
+	b.ask_ctx = o->taken_ctx;
 	pl->npersons = b.npi;
 	/* the targets, each on the next free thread */
 	out = xcalloc(rs->ntargets + 1, sizeof(*out));
@@ -1318,9 +1347,10 @@ explain_target_text(struct build *b, size_t pidx, struct buf *out)
 }
 
 int
-plan_explain(const struct ruleset *rs, const struct snapshot *s, const struct known_state *k, civil_day at,
-	     const char *employee_id, int json, struct buf *out, struct err *e)
+plan_explain(const struct ruleset *rs, const struct snapshot *s, const struct known_state *k,
+	     const struct plan_options *o, const char *employee_id, int json, struct buf *out, struct err *e)
 {
+	civil_day at = o->at;
 	struct plan pl;
 	struct build b, wk;
 	struct entitle_job ej[THREADS_MAX];
@@ -1336,6 +1366,8 @@ plan_explain(const struct ruleset *rs, const struct snapshot *s, const struct kn
 	/* everyone, not only the person: unique values and ref: come out as in the full plan */
 	if (build_init(&b, &pl, rs, s, k, at, NULL, ej, &nej, e) < 0)
 		goto out;
+	b.ask = o->taken;
+	b.ask_ctx = o->taken_ctx;
 	if (!strmap_get(&b.by_id, employee_id, &pidx)) {
 		err_set(e, ERR_INVALID, "no person with employee_id \"%s\" in the vault", employee_id);
 		goto out;

@@ -89,6 +89,15 @@ struct plan_options {
 	civil_day at;
 	const char *target; /* NULL: every target */
 	const char *person; /* NULL: everyone; else only that employee_id */
+	/*
+	 * Unique attributes with check_target: is value held by some object on
+	 * target t that roster does not know of? 1 yes, 0 no, -1 cannot tell
+	 * (why in e: the person gets a problem instead of a value). Called only
+	 * for values no known account holds, for one target from one thread at
+	 * a time. NULL: only what roster knows counts.
+	 */
+	int (*taken)(void *ctx, const struct cfg_target *t, const char *attribute, const char *value, struct err *e);
+	void *taken_ctx;
 };
 
 /*
@@ -136,14 +145,14 @@ void plan_summary_text(const struct plan *pl, struct buf *out);
 void plan_text(const struct plan *pl, struct buf *out);
 
 /*
- * roster person ID --explain: every entitlement of the person with the rule
+ * roster person ID --explain (on o->at, asking o->taken as plan_build does): every entitlement of the person with the rule
  * and contract or assignment behind it and its dates, the account state on
  * each target, and every attribute value with the mapping that made it. As
  * JSON (json != 0) or text, appended to out. Returns 0, -1 with e set.
  * Every person of s is planned (not only employee_id), so values come out
  * exactly as in the full plan.
  */
-int plan_explain(const struct ruleset *rs, const struct snapshot *s, const struct known_state *k, civil_day at,
-		 const char *employee_id, int json, struct buf *out, struct err *e);
+int plan_explain(const struct ruleset *rs, const struct snapshot *s, const struct known_state *k,
+		 const struct plan_options *o, const char *employee_id, int json, struct buf *out, struct err *e);
 
 #endif

@@ -1519,7 +1519,9 @@ explain_json_names_the_rule_and_contract_and_the_mapping_of_each_attribute(void 
 	known(fx, "directory", "900001", 1, ACCT_ENABLED, NULL, NULL, "uid", "jan.devries", NULL);
 	known_sort(&fx->k);
 	buf_reset(&fx->out);
-	assert_int_equal(plan_explain(fx->rs, &fx->s, &fx->k, tl_day("2026-03-02"), "100001", 1, &fx->out, &fx->e), 0);
+	assert_int_equal(plan_explain(fx->rs, &fx->s, &fx->k, &(struct plan_options){ .at = tl_day("2026-03-02") },
+				      "100001", 1, &fx->out, &fx->e),
+			 0);
 	j = json_loads(buf_str(&fx->out), 0, &je);
 	if (!j)
 		fail_msg("explain JSON does not parse: %s\n%s", je.text, buf_str(&fx->out));
@@ -1577,7 +1579,9 @@ explain_text_names_the_rule_contract_dates_and_mappings(void **state)
 	known(fx, "directory", "900001", 1, ACCT_DELETED, NULL, NULL, "uid", "jdevries", NULL);
 	known_sort(&fx->k);
 	buf_reset(&fx->out);
-	assert_int_equal(plan_explain(fx->rs, &fx->s, &fx->k, tl_day("2026-03-02"), "100001", 0, &fx->out, &fx->e), 0);
+	assert_int_equal(plan_explain(fx->rs, &fx->s, &fx->k, &(struct plan_options){ .at = tl_day("2026-03-02") },
+				      "100001", 0, &fx->out, &fx->e),
+			 0);
 	t = buf_str(&fx->out);
 	tl_assert_contains(t, "100001  Jan de Vries, on 2026-03-02\n");
 	tl_assert_contains(t,
@@ -1604,7 +1608,9 @@ explain_says_which_iteration_made_a_unique_value(void **state)
 	known(fx, "directory", "900002", 1, ACCT_DELETED, NULL, NULL, "uid", "JDEVRIES", NULL);
 	known_sort(&fx->k);
 	buf_reset(&fx->out);
-	assert_int_equal(plan_explain(fx->rs, &fx->s, &fx->k, tl_day("2026-03-02"), "100001", 0, &fx->out, &fx->e), 0);
+	assert_int_equal(plan_explain(fx->rs, &fx->s, &fx->k, &(struct plan_options){ .at = tl_day("2026-03-02") },
+				      "100001", 0, &fx->out, &fx->e),
+			 0);
 	tl_assert_contains(buf_str(&fx->out), "uid                  jan.devries2\n");
 	tl_assert_contains(buf_str(&fx->out), "from unique, every candidate taken; n = 2 in " ITER "\n");
 }
@@ -1619,7 +1625,9 @@ explain_of_an_unknown_person_is_an_error(void **state)
 	snapshot_index(&fx->s);
 	known_sort(&fx->k);
 	buf_reset(&fx->out);
-	assert_int_equal(plan_explain(fx->rs, &fx->s, &fx->k, tl_day("2026-03-02"), "999999", 0, &fx->out, &fx->e), -1);
+	assert_int_equal(plan_explain(fx->rs, &fx->s, &fx->k, &(struct plan_options){ .at = tl_day("2026-03-02") },
+				      "999999", 0, &fx->out, &fx->e),
+			 -1);
 	tl_assert_contains(fx->e.msg, "no person with employee_id \"999999\"");
 }
 
