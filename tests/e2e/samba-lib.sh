@@ -8,10 +8,11 @@
 #
 # The domain: realm EXAMPLE.ORG, NetBIOS domain EXAMPLE, base DC=example,DC=org
 # ($SAMBA_BASE), DC host name "dc", no DNS server (dns-backend NONE). Its own
-# folder $TRASH/samba holds everything: smb.conf (provisioned from an empty
-# -s file, so the host's /etc/samba/smb.conf never leaks in), krb5.conf
-# (KDC 127.0.0.1, no DNS lookups), the databases, pid, lock, log and socket
-# folders. It runs only the ldap and kdc services (no dns, dnsupdate, nbt,
+# folder $TRASH/samba (a link to a shorter one under /tmp when that path
+# is too long for Samba's sockets) holds everything: smb.conf (provisioned
+# from an empty -s file, so the host's /etc/samba/smb.conf never leaks in),
+# krb5.conf (KDC 127.0.0.1, no DNS lookups), the databases, pid, lock, log
+# and socket folders. It runs only the ldap and kdc services (no dns, dnsupdate, nbt,
 # wrepl, rpc, smbd, winbindd) and listens on 127.0.0.1 only.
 #
 # TLS: a CA of the test's own ($SAMBA_CA) and a server certificate for IP
@@ -104,7 +105,16 @@ samba_setup() {
 		exit 0
 	fi
 	SAMBA_DIR=$TRASH/samba
-	mkdir -p "$TRASH" || return 1
+	SAMBA_SHORT=
+	# Samba's sockets lie up to 24 bytes deeper (private/ldap_priv/ldapi)
+	# and a socket's path has at most 107: a deep $TMPDIR (a build folder)
+	# gets the DC a short folder of its own, linked from $TRASH/samba
+	if test ${#SAMBA_DIR} -gt 80
+	then
+		SAMBA_SHORT=$(mktemp -d /tmp/roster-dc.XXXXXX) || return 1
+		SAMBA_DIR=$SAMBA_SHORT/samba
+		ln -s "$SAMBA_DIR" "$TRASH/samba" || return 1
+	fi
 	if test "${ROSTER_SAMBA_CACHE:-1}" = 0
 	then
 		samba_provision "$SAMBA_DIR" || return 1
@@ -129,6 +139,15 @@ samba_setup() {
 	done
 	test_at_exit samba_stop
 	test_at_exit samba_netns_remove
+	test_at_exit samba_short_remove
+}
+
+# samba_short_remove: the short folder of samba_setup goes with $TRASH (kept when it is kept).
+samba_short_remove() {
+	if test -n "$SAMBA_SHORT" && test "$test_failed" = 0 && test -z "${ROSTER_TEST_KEEP:-}"
+	then
+		rm -rf "$SAMBA_SHORT"
+	fi
 }
 
 # samba_provision DIR: a new domain in DIR (the slow part, ~6 s or more).
