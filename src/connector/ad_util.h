@@ -5,7 +5,7 @@
  * DN, groupType values, and what AD's diagnostic messages mean.
  *
  * The facts they rely on are pinned down against a real Samba AD DC by
- * tests/e2e/t6001-samba-dc.sh; docs/connector-ad.md explains them.
+ * tests/e2e/t4100-samba-dc.sh; docs/connector-ad.md explains them.
  */
 #ifndef ROSTER_AD_UTIL_H
 #define ROSTER_AD_UTIL_H

@@ -2,7 +2,7 @@
  * Unit tests for connector/ad_util.c: accountExpires from a civil day in a
  * time zone (and back), userAccountControl's bits, objectGUID's string
  * form, groupType values and what AD's diagnostic messages mean. The
- * messages are the ones a Samba 4.17 DC gives (t6001) and, where marked,
+ * messages are the ones a Samba 4.17 DC gives (t4100) and, where marked,
  * the ones Windows DCs give.
  */
 #include <stdarg.h>
@@ -53,7 +53,7 @@ the_last_day_ends_at_midnight_utc_in_utc(void **state)
 	(void)state;
 	/* 2026-03-31 is the last day: 2026-04-01T00:00:00Z = 1775001600 */
 	assert_int_equal(expires("2026-03-31", "UTC"), FT(1775001600));
-	/* the value t6001 sets as "in the past": 2020-01-01T00:00:00Z */
+	/* the value t4100 sets as "in the past": 2020-01-01T00:00:00Z */
 	assert_int_equal(expires("2019-12-31", "UTC"), INT64_C(132223104000000000));
 }
 
@@ -325,7 +325,7 @@ uac_values_parse_signed_or_unsigned(void **state)
 
 /* --- objectGUID --- */
 
-/* The objectGUID of a user on the t6001 DC, as LDIF's base64 gave it: JEb+wfUqJUueb6lzQOu/Tw== */
+/* The objectGUID of a user on the t4100 DC, as LDIF's base64 gave it: JEb+wfUqJUueb6lzQOu/Tw== */
 static const unsigned char jan_guid[AD_GUID_LEN] = { 0x24, 0x46, 0xfe, 0xc1, 0xf5, 0x2a, 0x25, 0x4b,
 						     0x9e, 0x6f, 0xa9, 0x73, 0x40, 0xeb, 0xbf, 0x4f };
 
@@ -550,7 +550,7 @@ other_directory_errors(void **state)
 	assert_int_equal(d.class, ERR_TRANSIENT);
 	d = diag(52, "0000200F: SvcErr: problem 5002 (UNAVAILABLE)");
 	assert_int_equal(d.class, ERR_TRANSIENT);
-	/* Samba, a modrdn that keeps the old RDN (t6001) */
+	/* Samba, a modrdn that keeps the old RDN (t4100) */
 	d = diag(53, "00002035: Unwilling to perform. Old RDN must be deleted");
 	assert_int_equal(d.class, ERR_PERMANENT);
 	tl_assert_contains(d.words, "modrdn");
@@ -576,7 +576,7 @@ bind_failures_are_read_from_data(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		/* Samba's form (t6001) */
+		/* Samba's form (t4100) */
 		snprintf(msg, sizeof(msg),
 			 "80090308: LdapErr: DSID-0C0903A9, comment: AcceptSecurityContext error, data %s, v1db1",
 			 cases[i].data);

@@ -313,7 +313,7 @@ unicodepwd_is_utf16le_of_the_quoted_password(void **state)
 	check_encoding("\"", quote, sizeof(quote));
 }
 
-/* The bytes iconv -f UTF-8 -t UTF-16LE gives for "Zoë-€😀" in quotes (what t6001 binds with). */
+/* The bytes iconv -f UTF-8 -t UTF-16LE gives for "Zoë-€😀" in quotes (what t4100 binds with). */
 static void
 unicodepwd_of_non_ascii_has_surrogate_pairs_beyond_the_bmp(void **state)
 {
