@@ -398,10 +398,20 @@ make_attrs(struct build *b, size_t pidx, int late)
 	struct want *w = &b->w[pidx];
 	const struct pinfo *pi = &b->pi[pidx];
 	struct acct_ctx ac = { b->rt, w };
+	char start[DATE_STR_MAX], end[DATE_STR_MAX];
 
 	rules_record_set(&b->rec, pi->p, pi->primary, NULL);
 	b->rec.account = acct_get;
 	b->rec.account_ctx = &ac;
+	/* {window.start}, {window.end}: the account's window, its last day "" while it is open */
+	if (w->has_win && w->win.start != DATE_NONE) {
+		date_format(w->win.start, start);
+		b->rec.window[0] = start;
+	}
+	if (w->has_win && w->win.end != DATE_NONE) {
+		date_format(w->win.end, end);
+		b->rec.window[1] = end;
+	}
 	for (size_t o = 0; o < b->rt->nattrs && !w->problem; o++) {
 		size_t ai = b->rt->order[o];
 		const struct ruleset_attr *ra = &b->rt->attrs[ai];
@@ -449,6 +459,7 @@ make_attrs(struct build *b, size_t pidx, int late)
 		}
 	}
 	b->rec.account = NULL;
+	b->rec.window[0] = b->rec.window[1] = NULL;
 	b->rec.account_ctx = NULL;
 }
 

@@ -42,6 +42,7 @@ enum slot_kind {
 	K_ASSIGNMENT_EXTRA,
 	K_ACCOUNT,
 	K_N,
+	K_WINDOW,
 };
 
 /* Where name is among the fields (kind) and extras (kind + 1) of entity ent; 0 when neither. */
@@ -92,6 +93,10 @@ resolve(const struct snapshot *s, const char *path, unsigned short *idx)
 		return K_ACCOUNT;
 	if (!strcmp(path, "n"))
 		return K_N;
+	if (!strcmp(path, "window.start") || !strcmp(path, "window.end")) {
+		*idx = path[7] == 'e';
+		return K_WINDOW;
+	}
 	return person_where(s, path, idx);
 }
 
@@ -119,6 +124,7 @@ value(struct rules_record *r, const char *path, int kind, unsigned short idx)
 	case K_ASSIGNMENT_EXTRA: return r->a ? r->a->extra[idx] : "";
 	case K_ACCOUNT: v = r->account ? r->account(r->account_ctx, path + 8) : NULL; return v ? v : "";
 	case K_N: return r->n ? r->n : "";
+	case K_WINDOW: return r->window[idx] ? r->window[idx] : "";
 	}
 	return "";
 }

@@ -33,7 +33,9 @@ struct rules_record {
 	/* {account.X}: the value of attribute X of the account being built; NULL: always "" */
 	const char *(*account)(void *ctx, const char *attr);
 	void *account_ctx;
-	const char *n;	     /* {n}; NULL: "" */
+	const char *n; /* {n}; NULL: "" */
+	/* {window.start}, {window.end}: the account's window (YYYY-MM-DD); NULL: "" (open, or none) */
+	const char *window[2];
 	struct buf names[4]; /* the built names, made on first use (enum name_kind order) */
 	unsigned built;	     /* bit k: names[k] is made */
 	struct record_slot slots[RECORD_SLOTS];

@@ -78,9 +78,12 @@ scope_build(struct scope *sc)
 				add_name(sc, "", src->extras[i].name);
 		}
 	}
-	if ((sc->flags & SC_ACCOUNT) && sc->target)
+	if ((sc->flags & SC_ACCOUNT) && sc->target) {
 		for (size_t i = 0; i < sc->target->nattrs; i++)
 			add_name(sc, "account.", sc->target->attrs[i].name);
+		add_name(sc, "window.", "start");
+		add_name(sc, "window.", "end");
+	}
 	if (sc->flags & SC_N)
 		add_name(sc, "", "n");
 }

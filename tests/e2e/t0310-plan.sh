@@ -325,6 +325,22 @@ test_expect_success 'explain --json: entitlements with their reasons, the window
 		"managers|100010|temporary replacement"
 '
 
+test_expect_success '{window.start} and {window.end}: the account'"'"'s window, the end empty while open' '
+	mkdir -p win &&
+	sed "s|      employeeNumber: \"{employee_id}\"|&\n      lastDay: \"{window.end}\"\n      firstDay: \"{window.start}\"|" \
+		org/roster.yaml >win/roster.yaml &&
+	test_must_contain win/roster.yaml "lastDay: \"{window.end}\"" &&
+	sed -i "s|^vault: .*|vault: ../org/var/roster.db|" win/roster.yaml &&
+	roster -c win/roster.yaml plan --at 2026-01-05 --person 100043 --json >w.json &&
+	jq_is w.json ".actions[] | select(.op == \"create\") | .attributes.lastDay" 2026-01-31 &&
+	jq_is w.json ".actions[] | select(.op == \"create\") | .attributes.firstDay" 2025-02-01 &&
+	roster -c win/roster.yaml plan --at 2026-01-05 --person 100002 --json >w.json &&
+	jq_is w.json ".actions[] | select(.op == \"create\") | .attributes.lastDay" "" &&
+	sed "s|{window.end}|{window.ending}|" win/roster.yaml >win/bad.yaml &&
+	test_expect_code 2 roster -c win/bad.yaml check >out 2>err &&
+	test_must_contain err "unknown field \"window.ending\" (did you mean \"window.end\"?)"
+'
+
 # A plan written to a device must write into it, never replace it with a file.
 test_expect_success '-o /dev/null: still a character device afterwards' '
 	# as root, first on a device node of our own, so that a plan that
