@@ -124,18 +124,37 @@ envp_build(const char *const *extra)
 	return v;
 }
 
+/* A descriptor that polls readable when pid has exited, or -1 (an older kernel: wait_leader naps instead). */
 static int
 pidfd_of(pid_t pid)
 {
 #ifdef SYS_pidfd_open
-	long fd = syscall(SYS_pidfd_open, pid, 0); /* close-on-exec by default */
+	static _Atomic int missing; /* ENOSYS once is ENOSYS for good (and valgrind warns once) */
+	long fd;
 
+	if (missing)
+		return -1;
+	fd = syscall(SYS_pidfd_open, pid, 0); /* close-on-exec by default */
 	if (fd >= 0)
 		return (int)fd;
+	if (errno == ENOSYS)
+		missing = 1;
 #else
 	(void)pid;
 #endif
-	return -1; /* an older kernel: wait_leader naps instead */
+	return -1;
+}
+
+/* Has the group's leader exited (not reaped yet)? 1 also when it cannot be waited for (ECHILD). */
+static int
+leader_exited(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return errno != EINTR;
+	return si.si_pid == pid;
 }
 
 /*
@@ -149,16 +168,9 @@ wait_leader(pid_t pid, int pidfd, long deadline)
 	long nap = 1;
 
 	for (;;) {
-		siginfo_t si;
 		long left;
 
-		memset(&si, 0, sizeof(si));
-		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
-			if (errno != EINTR)
-				return 1;
-			continue;
-		}
-		if (si.si_pid == pid)
+		if (leader_exited(pid))
 			return 1;
 		left = deadline < 0 ? -1 : deadline - now_ms();
 		if (deadline >= 0 && left <= 0)
@@ -220,6 +232,7 @@ collect(const struct spawn *s, struct spawn_result *r, pid_t pid, int fds[NFDS],
 	struct buf out = BUF_INIT, err = BUF_INIT;
 	size_t off = 0;
 	int leader_gone = 0, stop = 0, status = 0;
+	long nap = 1;
 	sigset_t pipe_set, pending, old;
 	int was_pending;
 
@@ -256,9 +269,17 @@ collect(const struct spawn *s, struct spawn_result *r, pid_t pid, int fds[NFDS],
 			r->timed_out = 1;
 			break;
 		}
+		if (fds[PIDFD] < 0 && !leader_gone && (wait < 0 || wait > nap)) {
+			wait = nap; /* no pidfd: look at the leader now and then */
+			nap = nap < 50 ? nap * 2 : 50;
+		}
 		n = poll(p, (nfds_t)np, wait < 0 || wait > INT_MAX ? -1 : (int)wait);
 		if (n < 0 && errno != EINTR)
 			stop = 1;
+		if (fds[PIDFD] < 0 && !leader_gone && leader_exited(pid)) {
+			leader_gone = 1;
+			kill(-pid, SIGKILL);
+		}
 		for (int k = 0; n > 0 && k < np; k++) {
 			int i = which[k];
 

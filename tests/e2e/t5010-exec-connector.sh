@@ -455,6 +455,19 @@ test_expect_success 'what a program leaves running when it answers is killed' '
 	pid_gone stray.pid
 '
 
+test_expect_success 'a program removed after roster check: permanent, and the message says why' '
+	cp bin/garbage.sh bin/gone.sh &&
+	sed "s|command: \\[bin/garbage.sh\\]|command: [bin/gone.sh]|" roster.yaml >gone.yaml &&
+	{
+		echo "{\"op\":\"check\"}" &&
+		echo "{\"op\":\"sh\",\"command\":\"rm bin/gone.sh\"}" &&
+		echo "{\"op\":\"lookup\",\"value\":\"x1\"}"
+	} | drive gone.yaml garbage &&
+	answer 1 .ok true &&
+	answer 3 .class permanent &&
+	answer 3 .message "bin/gone.sh lookup: cannot run $(pwd -P)/bin/gone.sh in .: No such file or directory"
+'
+
 test_expect_success 'after all of that in one driver: no zombie, no descriptor more than before' '
 	probe="{\"op\":\"sh\",\"command\":\"sh bin/probe.sh \$PPID\"}" &&
 	{
