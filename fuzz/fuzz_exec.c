@@ -52,7 +52,7 @@ check_shown(const char *s, size_t n, size_t max)
 	size_t bad;
 
 	exec_text_show(&out, s, n, max, n & 1, masks, 1);
-	if (out.len > 3 * max + 2 * strlen("…"))
+	if (out.len > max + strlen("…"))
 		fail("the text shown is longer than its limit allows");
 	if (out.len && text_utf8_check(out.s, out.len, &bad) < 0)
 		fail("the text shown is not UTF-8");

@@ -34,6 +34,7 @@
 #include "util/buf.h"
 #include "util/file.h"
 #include "util/spawn.h"
+#include "util/strmap.h"
 #include "util/text.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -49,7 +50,7 @@
 #define STDOUT_SHOWN 100	       /* of an answer that is not one */
 #define PROGRAM_SHOWN 200	       /* of command[0] */
 #define MASK_MIN 4		       /* env: values shorter than this are not masked (they are too common) */
-#define PAGES_MAX 1000000
+#define PAGES_MAX 1000000	       /* a list of more pages is taken to be a loop */
 #define REF_MAX (sizeof(((struct conn_result *)0)->ref) - 1)
 
 static const char *const op_names[EXEC_NOPS] = {
@@ -91,9 +92,8 @@ add_separator(struct buf *out, size_t start)
 void
 exec_text_show(struct buf *out, const char *s, size_t n, size_t max, int tail, const char *const *masks, size_t nmasks)
 {
-	struct buf m = BUF_INIT;
-	size_t from = 0, to, start = out->len;
-	int cut_front = 0, cut_back = 0;
+	struct buf m = BUF_INIT, clean = BUF_INIT;
+	size_t from = 0, to;
 
 	/* the secrets go first, so that no cut can leave half of one */
 	buf_add(&m, s, n);
@@ -113,51 +113,53 @@ exec_text_show(struct buf *out, const char *s, size_t n, size_t max, int tail, c
 		buf_release(&m);
 		m = next;
 	}
-	/* white space around it does not count */
-	while (from < m.len && strchr(" \t\r\n", m.s[from]) && m.s[from])
-		from++;
-	to = m.len;
-	while (to > from && strchr(" \t\r\n", m.s[to - 1]) && m.s[to - 1])
-		to--;
-	if (to - from > max) {
-		if (tail) {
-			from = to - max;
-			while (from < to && ((unsigned char)m.s[from] & 0xC0) == 0x80)
-				from++;
-			cut_front = 1;
-		} else {
-			to = from + max;
-			while (to > from && ((unsigned char)m.s[to] & 0xC0) == 0x80)
-				to--;
-			cut_back = 1;
-		}
-	}
-	if (cut_front)
-		buf_adds(out, "…");
-	for (size_t i = from; i < to;) {
+	/* then one line of UTF-8 without control characters */
+	buf_add(&clean, "", 0);
+	for (size_t i = 0; i < m.len;) {
 		unsigned char c = (unsigned char)m.s[i];
 		size_t len;
 
 		if (c == '\n' || c == '\r') {
-			add_separator(out, start + (cut_front ? strlen("…") : 0));
+			add_separator(&clean, 0);
 			i++;
 		} else if (c == '\t') {
-			buf_addch(out, ' ');
+			buf_addch(&clean, ' ');
 			i++;
 		} else if (c < 0x20 || c == 0x7F) {
-			buf_addch(out, '?');
+			buf_addch(&clean, '?');
 			i++;
-		} else if ((len = utf8_len(m.s + i, to - i))) {
-			buf_add(out, m.s + i, len);
+		} else if ((len = utf8_len(m.s + i, m.len - i))) {
+			buf_add(&clean, m.s + i, len);
 			i += len;
 		} else {
-			buf_addch(out, '?');
+			buf_addch(&clean, '?');
 			i++;
 		}
 	}
-	if (cut_back)
-		buf_adds(out, "…");
 	buf_release(&m);
+	/* without white space (or a line end) around it */
+	to = clean.len;
+	while (from < to && clean.s[from] == ' ')
+		from++;
+	while (to > from && (clean.s[to - 1] == ' ' || (to - from >= 2 && !memcmp(clean.s + to - 2, " |", 2))))
+		to -= clean.s[to - 1] == ' ' ? 1 : 2;
+	/* and at most max bytes of it, cut between two characters */
+	if (to - from > max && tail) {
+		from = to - max;
+		while (from < to && ((unsigned char)clean.s[from] & 0xC0) == 0x80)
+			from++;
+		buf_adds(out, "…");
+		buf_add(out, clean.s + from, to - from);
+	} else if (to - from > max) {
+		to = from + max;
+		while (to > from && ((unsigned char)clean.s[to] & 0xC0) == 0x80)
+			to--;
+		buf_add(out, clean.s + from, to - from);
+		buf_adds(out, "…");
+	} else {
+		buf_add(out, clean.s + from, to - from);
+	}
+	buf_release(&clean);
 }
 
 /* ---- reading the answer ---- */
@@ -770,7 +772,9 @@ run(struct connector *c, enum exec_op op, json_t *req, struct exec_answer *a, st
 	} else if (!r.exited || r.code) {
 		buf_adds(&msg, how);
 	} else {
-		buf_adds(&msg, pe.msg);
+		/* it quotes the answer ("near 'Hello'"): shown as the answer is */
+		exec_text_show(&msg, pe.msg, strlen(pe.msg), sizeof(pe.msg), 0, (const char *const *)c->k.masks,
+			       c->k.nmasks);
 		if (r.out_len && strncmp(pe.msg, "gave no answer", 14)) {
 			buf_adds(&msg, " (stdout: ");
 			exec_text_show(&msg, r.out, r.out_len, STDOUT_SHOWN, 0, (const char *const *)c->k.masks,
@@ -868,10 +872,12 @@ conn_exec_lookup(struct connector *c, const char *value, struct conn_object *out
 static int
 conn_exec_list(struct connector *c, int (*each)(void *ctx, const struct conn_object *o), void *ctx, struct err *e)
 {
-	char *cursor = NULL;
+	struct strmap seen = STRMAP_INIT; /* the cursors asked for: one asked again would never end */
+	char **cursors = NULL, *cursor = NULL;
+	size_t ncursors = 0, cap = 0, idx;
 	int ret = -1, stop = 0;
 
-	for (long page = 0; !stop; page++) {
+	while (!stop) {
 		struct exec_answer a;
 		json_t *req = request_new(c, EXEC_LIST);
 
@@ -885,26 +891,30 @@ conn_exec_list(struct connector *c, int (*each)(void *ctx, const struct conn_obj
 			view(c, &a.accounts[i], &o);
 			stop = each(ctx, &o);
 		}
-		if (!stop && a.next && cursor && !strcmp(a.next, cursor)) {
-			err_set(e, ERR_PERMANENT, "%s list: the answer's \"next\" is the cursor it was asked for",
-				c->k.argv[0]);
-			exec_answer_release(&a);
-			goto out;
-		}
-		if (!stop && a.next && page + 1 == PAGES_MAX) {
-			err_set(e, ERR_PERMANENT, "%s list: more than %d pages", c->k.argv[0], PAGES_MAX);
-			exec_answer_release(&a);
-			goto out;
-		}
-		free(cursor);
 		cursor = a.next;
 		a.next = NULL;
-		stop = stop || !cursor;
 		exec_answer_release(&a);
+		if (stop || !cursor)
+			break;
+		XGROW(cursors, cap, ncursors + 1);
+		cursors[ncursors++] = cursor; /* freed below */
+		if (strmap_get(&seen, cursor, &idx) || ncursors > PAGES_MAX) {
+			err_set(e, ERR_PERMANENT, "%s list: %s", c->k.argv[0],
+				ncursors > PAGES_MAX
+					? "more than a million pages"
+					: "the answer's \"next\" is a cursor asked for before (it would never end)");
+			goto out;
+		}
+		strmap_put(&seen, cursor, ncursors - 1);
 	}
 	ret = 0;
 out:
-	free(cursor);
+	if (cursor && (!ncursors || cursors[ncursors - 1] != cursor))
+		free(cursor);
+	for (size_t i = 0; i < ncursors; i++)
+		free(cursors[i]);
+	free(cursors);
+	strmap_release(&seen);
 	return ret;
 }
 

@@ -69,10 +69,10 @@ void exec_answer_release(struct exec_answer *a);
 /*
  * Appends s[0..n) — text of the program's (stderr, its "error", the start
  * of a wrong answer) — to out as it may stand in a message: each of masks
- * (nmasks of them, the values of the target's env:) replaced by ***, at
- * most max bytes of it (its tail when tail, else its head, cut on a
- * character and marked with "…"), invalid UTF-8 and control characters as
- * '?', line ends as " | ", no white space around it.
+ * (nmasks of them, the values of the target's env:) replaced by ***,
+ * invalid UTF-8 and control characters as '?', line ends as " | ", no
+ * white space around it, and of that at most max bytes (its tail when
+ * tail, else its head, cut between two characters and marked with "…").
  */
 void exec_text_show(struct buf *out, const char *s, size_t n, size_t max, int tail, const char *const *masks,
 		    size_t nmasks);
