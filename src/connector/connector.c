@@ -9,10 +9,12 @@
 #include "util/banned.h"
 
 extern const struct connector_ops connector_csv;
+extern const struct connector_ops connector_exec;
 extern const struct connector_ops connector_ldap;
 
 static const struct connector_ops *const all[] = {
 	&connector_csv,
+	&connector_exec,
 	&connector_ldap,
 };
 
