@@ -998,17 +998,16 @@ conn_exec_permission(struct connector *c, const struct conn_request *rq, const c
 }
 
 const struct connector_ops connector_exec = {
-	"exec",
-	conn_exec_check,
-	conn_exec_open,
-	conn_exec_close,
-	conn_exec_lookup,
-	conn_exec_list,
-	conn_exec_create,
-	conn_exec_update,
-	conn_exec_set_enabled,
-	NULL, /* move: only directories rename */
-	conn_exec_remove,
-	conn_exec_permission,
-	NULL, /* flush: every run is done when the program has answered */
+	.name = "exec",
+	.check = conn_exec_check,
+	.open = conn_exec_open,
+	.close = conn_exec_close,
+	.lookup = conn_exec_lookup,
+	.list = conn_exec_list,
+	.create = conn_exec_create,
+	.update = conn_exec_update,
+	.set_enabled = conn_exec_set_enabled,
+	.remove = conn_exec_remove,
+	.permission = conn_exec_permission,
+	/* no move (only directories rename), no flush (a run is done when the program has answered) */
 };
