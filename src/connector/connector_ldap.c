@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "connector/connector.h"
+#include "connector/ldap_int.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/file.h"
@@ -45,87 +46,23 @@
 #define VALUE_MAX (64 * 1024) /* bytes of one value read back */
 #define TIMEOUT_DEFAULT 30    /* seconds, for connecting and for each operation */
 #define PAGE_DEFAULT 500
-#define CANDIDATES_MAX 6
+
 #define INFLIGHT_MAX 32	   /* adds sent and not answered yet (pipelining) */
 #define GATHERED_MAX 4096  /* memberships gathered before they are sent */
 #define PREFETCH_CHUNK 100 /* correlate values in one OR filter */
 
-struct ldap_keys {
-	char *url;
-	char *bind_dn;
-	char *password; /* wiped on release */
-	char **classes; /* object_classes */
-	size_t nclasses;
-	char *groups_base; /* NULL: no groups: key */
-	char *group_class;
-	char *member_attr;
-	int create_missing;
-	char *move_to;	 /* disable: {move_to: DN} */
-	char *dis_attr;	 /* disable: {attribute, value} */
-	char *dis_value; /* (neither: the target cannot disable) */
-	int starttls;
-	char *ca_file; /* resolved against the config's folder */
-	long timeout;
-	long page_size;
-	char *base; /* where accounts are listed and searched */
-};
-
-/* An attribute read back from entries. */
-struct read_attr {
-	const char *name; /* as roster.yaml spells it */
-	int report;	  /* 1: handed out in conn_object.attrs */
-};
-
-/* A correlate value prefetched: how many entries have it, and the first. */
-struct pf_hit {
-	size_t count;
-	struct conn_object obj;
-};
-
 /* Searches that need no attribute back ask for "1.1" (RFC 4511 section 4.5.1.8). */
 static char no_attr[] = LDAP_NO_ATTRS;
-static char *none[] = { no_attr, NULL };
-
-struct connector {
-	const struct cfg_target *t;
-	struct ldap_keys k;
-	LDAP *ld;		/* NULL: not connected (yet, or any more) */
-	struct read_attr *read; /* what entries are read for */
-	size_t nread;
-	char **read_names; /* the same, NULL-terminated, for libldap */
-	int has_dn;	   /* the target has a "dn" attribute (entry_name) */
-	struct arena view; /* what lookup hands out, until the next call */
-	char diag[512];	   /* the server's words on the last failure */
-
-	/* pipelining (see "sent, gathered, waited for" below); strings in batch, until wait */
-	struct arena batch;
-	struct pending *pend; /* adds sent, not answered yet */
-	size_t npend, pend_cap;
-	struct pending *lost; /* adds sent on a connection that dropped before they were answered */
-	size_t nlost, lost_cap;
-	struct gathered *gath; /* memberships to change, not sent yet */
-	size_t ngath, gath_cap;
-	struct late *late; /* what failed after it returned 0: wait tells */
-	size_t nlate, late_cap;
-	struct strmap created; /* DNs added since the last wait */
-
-	/* prefetch: correlate values looked up at once */
-	struct arena pf_arena;
-	struct strmap pf; /* lowercased value -> index into pf_hits */
-	struct pf_hit *pf_hits;
-	size_t npf, pf_cap;
-	int pf_on; /* the answers can be trusted (every entry found matched a value asked for) */
-
-	char *whole; /* the naming context base is in (taken asks all of it); NULL until known */
-};
+char *conn_ldap_none[] = { no_attr, NULL };
+#define none conn_ldap_none
 
 /* ---- errors: the one place LDAP result codes become roster's classes ---- */
 
-static int
+int
 conn_ldap_fail(struct connector *c, int rc, const char *what, const char *dn, struct err *e)
 {
 	enum err_class cls;
-	const char *hint = "";
+	const char *hint = "", *words = NULL;
 
 	switch (rc) {
 	case LDAP_SERVER_DOWN:
@@ -139,6 +76,9 @@ conn_ldap_fail(struct connector *c, int rc, const char *what, const char *dn, st
 	case LDAP_ALREADY_EXISTS: cls = ERR_CONFLICT; break;
 	default: cls = ERR_PERMANENT; break;
 	}
+	if (c->hooks && c->hooks->classify && c->hooks->classify(c, rc, &cls, &words))
+		return err_set(e, cls, "%s: %s%s%s%s: %s (%d): %s (server: %s)", c->k.url, what, dn ? " \"" : "",
+			       dn ? dn : "", dn ? "\"" : "", ldap_err2string(rc), rc, words, c->diag);
 	/* libldap tells a refused TLS handshake from a server that is not there by nothing */
 	if ((rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR) && !c->diag[0] &&
 	    (c->k.starttls || !strncasecmp(c->k.url, "ldaps:", 6)))
@@ -151,8 +91,8 @@ conn_ldap_fail(struct connector *c, int rc, const char *what, const char *dn, st
 /* ---- escaping ---- */
 
 /* value as it may stand in a search filter (RFC 4515 section 3): * ( ) \ and NUL as \XX. */
-static void
-filter_value(struct buf *b, const char *v)
+void
+conn_ldap_filter_value(struct buf *b, const char *v)
 {
 	for (; *v; v++) {
 		if (*v == '*' || *v == '(' || *v == ')' || *v == '\\')
@@ -450,9 +390,11 @@ check_subkeys(const struct config *cfg, const struct cfg_target *t, const struct
 }
 
 static int
-keys_read(const struct config *cfg, const struct cfg_target *t, struct ldap_keys *k, struct err *e)
+keys_read(const struct config *cfg, const struct cfg_target *t, const struct ldap_hooks *h, struct ldap_keys *k,
+	  struct err *e)
 {
-	static const char *const gkeys[] = { "base", "object_class", "member_attribute", "create_missing" };
+	const char *gkeys[8] = { "base", "object_class", "member_attribute", "create_missing" };
+	size_t ngkeys = 4;
 	static const char *const dkeys[] = { "move_to", "attribute", "value" };
 	const struct cfg_option *o;
 	const char *s;
@@ -532,12 +474,22 @@ keys_read(const struct config *cfg, const struct cfg_target *t, struct ldap_keys
 		}
 	} else {
 		k->classes = xcalloc(1, sizeof(*k->classes));
-		k->classes[k->nclasses++] = xstrdup("inetOrgPerson");
+		k->classes[k->nclasses++] = xstrdup(h && h->user_class ? h->user_class : "inetOrgPerson");
 	}
 	if ((o = cfg_target_option(t, "groups"))) {
 		json_t *v;
 
-		if (check_subkeys(cfg, t, o, gkeys, 4, "base, object_class, member_attribute, create_missing", e) < 0)
+		struct buf names = BUF_INIT;
+		int bad;
+
+		buf_adds(&names, "base, object_class, member_attribute, create_missing");
+		for (size_t i = 0; h && i < h->ngkeys && ngkeys < 8; i++) {
+			gkeys[ngkeys++] = h->gkeys[i];
+			buf_addf(&names, ", %s", h->gkeys[i]);
+		}
+		bad = check_subkeys(cfg, t, o, gkeys, ngkeys, names.s, e) < 0;
+		buf_release(&names);
+		if (bad)
 			goto fail;
 		if (!(v = json_object_get(o->value, "base"))) {
 			conn_key_error(cfg, t, o, e, "missing key \"base\" (expected the DN the groups are under)");
@@ -550,7 +502,9 @@ keys_read(const struct config *cfg, const struct cfg_target *t, struct ldap_keys
 			conn_key_error(cfg, t, o, e, "object_class: expected an object class name");
 			goto fail;
 		}
-		k->group_class = xstrdup(v ? json_string_value(v) : "groupOfNames");
+		k->group_class = xstrdup(v		       ? json_string_value(v)
+					 : h && h->group_class ? h->group_class
+							       : "groupOfNames");
 		v = json_object_get(o->value, "member_attribute");
 		if (v && (!json_is_string(v) || !*json_string_value(v))) {
 			conn_key_error(cfg, t, o, e, "member_attribute: expected an attribute name");
@@ -565,6 +519,11 @@ keys_read(const struct config *cfg, const struct cfg_target *t, struct ldap_keys
 		if ((v = json_object_get(o->value, "create_missing")) &&
 		    read_bool(cfg, t, o, "create_missing", v, &k->create_missing, e) < 0)
 			goto fail;
+	}
+	if ((o = cfg_target_option(t, "disable")) && h && h->no_disable_key) {
+		conn_key_error(cfg, t, o, e, "is not a key of connector %s (it disables accounts by itself)",
+			       t->connector);
+		goto fail;
 	}
 	if ((o = cfg_target_option(t, "disable"))) {
 		json_t *mv, *av, *vv;
@@ -638,15 +597,21 @@ fail:
 	return -1;
 }
 
-static int
-conn_ldap_check(const struct config *cfg, const struct cfg_target *t, struct err *e)
+int
+conn_ldap_check_as(const struct config *cfg, const struct cfg_target *t, const struct ldap_hooks *h, struct err *e)
 {
 	struct ldap_keys k;
 
-	if (keys_read(cfg, t, &k, e) < 0)
+	if (keys_read(cfg, t, h, &k, e) < 0)
 		return -1;
 	keys_release(&k);
 	return 0;
+}
+
+static int
+conn_ldap_check(const struct config *cfg, const struct cfg_target *t, struct err *e)
+{
+	return conn_ldap_check_as(cfg, t, NULL, e);
 }
 
 /* ---- the connection ---- */
@@ -666,7 +631,6 @@ save_diag(struct connector *c, LDAP *ld)
 }
 
 static void lose_pending(struct connector *c);
-static void settle(struct connector *c);
 static void pf_reset(struct connector *c);
 static char *lower_copy(struct arena *a, const char *s);
 
@@ -722,25 +686,6 @@ fail:
 	return rc;
 }
 
-/* One LDAP operation, as run() runs it. */
-enum op_kind { OP_ADD, OP_MODIFY, OP_DELETE, OP_RENAME, OP_SEARCH };
-
-struct op {
-	enum op_kind kind;
-	const char *dn;
-	LDAPMod **mods;	       /* add, modify */
-	const char *newrdn;    /* rename */
-	const char *newparent; /* rename */
-	int scope;	       /* search */
-	const char *filter;    /* search */
-	char **attrs;	       /* search */
-	int sizelimit;	       /* search; 0: none */
-	LDAPControl **sctrls;  /* search, modify */
-	/* search: called with the result while the connection is there; returns an LDAP code */
-	int (*each)(struct connector *c, LDAP *ld, LDAPMessage *res, void *ctx);
-	void *ctx;
-};
-
 static int
 op_do(struct connector *c, struct op *o)
 {
@@ -775,8 +720,8 @@ op_do(struct connector *c, struct op *o)
  * (may be NULL) is set then. Returns o's LDAP result code or the one from
  * connecting; the server's message is in c->diag.
  */
-static int
-run(struct connector *c, struct op *o, int *again)
+int
+conn_ldap_run(struct connector *c, struct op *o, int *again)
 {
 	for (int attempt = 0;; attempt++) {
 		int fresh = !c->ld, rc;
@@ -894,12 +839,25 @@ entry_object(struct connector *c, LDAP *ld, LDAPMessage *entry, struct arena *a,
 	qsort(attrs, n, sizeof(*attrs), account_attr_cmp);
 	o->attrs = attrs;
 	o->nattrs = n;
+	if (c->hooks && c->hooks->entry)
+		return c->hooks->entry(c, ld, entry, a, o, attrs, n);
 	return LDAP_SUCCESS;
+}
+
+/* The DN of an entry made into o: its ref, or (a flavor with refs of its own) its "dn". */
+static const char *
+obj_dn(const struct connector *c, const struct conn_object *o)
+{
+	const char *dn;
+
+	if (c->hooks && c->hooks->ref_dn && (dn = account_attr_find(o->attrs, o->nattrs, "dn")))
+		return dn;
+	return o->ref;
 }
 
 /* ---- open and close ---- */
 
-static void
+void
 conn_ldap_close(struct connector *c)
 {
 	if (!c)
@@ -934,17 +892,21 @@ read_add(struct connector *c, const char *name, int report)
 }
 
 /* Nothing is sent to the server here: the first operation connects (and so does the one after an outage). */
-static struct connector *
-conn_ldap_open(const struct config *cfg, const struct cfg_target *t, struct err *e)
+struct connector *
+conn_ldap_open_as(const struct config *cfg, const struct cfg_target *t, const struct ldap_hooks *h, struct err *e)
 {
 	struct connector *c = xcalloc(1, sizeof(*c));
+	size_t nextra = 0;
 
-	if (keys_read(cfg, t, &c->k, e) < 0) {
+	if (keys_read(cfg, t, h, &c->k, e) < 0) {
 		free(c);
 		return NULL;
 	}
 	c->t = t;
-	c->read = xcalloc(t->nattrs + 3, sizeof(*c->read));
+	c->hooks = h;
+	while (h && h->read && h->read[nextra])
+		nextra++;
+	c->read = xcalloc(t->nattrs + 3 + nextra, sizeof(*c->read));
 	for (size_t i = 0; i < t->nattrs; i++) {
 		if (t->attrs[i].entry_name)
 			c->has_dn = 1;
@@ -955,12 +917,20 @@ conn_ldap_open(const struct config *cfg, const struct cfg_target *t, struct err 
 		read_add(c, t->correlate_attribute, 1);
 	if (c->k.dis_attr)
 		read_add(c, c->k.dis_attr, 0);
+	for (size_t i = 0; i < nextra; i++)
+		read_add(c, h->read[i], 0);
 	c->read_names = xcalloc(c->nread + 2, sizeof(*c->read_names));
 	for (size_t i = 0; i < c->nread; i++)
 		c->read_names[i] = (char *)c->read[i].name;
 	if (!c->nread)
 		c->read_names[0] = no_attr;
 	return c;
+}
+
+static struct connector *
+conn_ldap_open(const struct config *cfg, const struct cfg_target *t, struct err *e)
+{
+	return conn_ldap_open_as(cfg, t, NULL, e);
 }
 
 /* ---- searching ---- */
@@ -976,12 +946,6 @@ account_bases(const struct connector *c, const char **bases)
 		bases[n++] = c->k.move_to;
 	return n;
 }
-
-struct found {
-	struct conn_object obj;
-	size_t count;
-	struct arena *a;
-};
 
 static int
 each_found(struct connector *c, LDAP *ld, LDAPMessage *res, void *ctx)
@@ -1000,8 +964,8 @@ each_found(struct connector *c, LDAP *ld, LDAPMessage *res, void *ctx)
 }
 
 /* The account whose correlate attribute holds value: 1 (f->obj), 0 none, -1 error (two or more: ERR_CONFLICT). */
-static int
-find_by_correlate(struct connector *c, const char *value, struct found *f, struct err *e)
+int
+conn_ldap_find(struct connector *c, const char *value, struct found *f, struct err *e)
 {
 	struct buf filter = BUF_INIT;
 	const char *bases[2];
@@ -1014,7 +978,7 @@ find_by_correlate(struct connector *c, const char *value, struct found *f, struc
 		goto out;
 	}
 	buf_addf(&filter, "(%s=", c->t->correlate_attribute);
-	filter_value(&filter, value);
+	conn_ldap_filter_value(&filter, value);
 	buf_addch(&filter, ')');
 	for (size_t i = 0; i < nb; i++) {
 		struct op o = { .kind = OP_SEARCH,
@@ -1025,7 +989,7 @@ find_by_correlate(struct connector *c, const char *value, struct found *f, struc
 				.sizelimit = 2,
 				.each = each_found,
 				.ctx = f };
-		int rc = run(c, &o, NULL);
+		int rc = conn_ldap_run(c, &o, NULL);
 
 		if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED && rc != LDAP_NO_SUCH_OBJECT) {
 			conn_ldap_fail(c, rc, "search", filter.s, e);
@@ -1068,7 +1032,7 @@ each_group(struct connector *c, LDAP *ld, LDAPMessage *res, void *ctx)
 	return LDAP_SUCCESS;
 }
 
-static int
+int
 conn_ldap_lookup(struct connector *c, const char *value, struct conn_object *out, struct err *e)
 {
 	struct found f = { .a = &c->view };
@@ -1087,8 +1051,8 @@ conn_ldap_lookup(struct connector *c, const char *value, struct conn_object *out
 		f.obj = c->pf_hits[i].obj;
 		f.count = got = 1;
 	}
-	settle(c);
-	if (got == -2 && (got = find_by_correlate(c, value, &f, e)) != 1)
+	conn_ldap_settle(c);
+	if (got == -2 && (got = conn_ldap_find(c, value, &f, e)) != 1)
 		return got;
 	if (c->k.groups_base) {
 		struct names g = { .a = &c->view };
@@ -1102,12 +1066,12 @@ conn_ldap_lookup(struct connector *c, const char *value, struct conn_object *out
 		int rc;
 
 		buf_adds(&filter, "(&(objectClass=");
-		filter_value(&filter, c->k.group_class);
+		conn_ldap_filter_value(&filter, c->k.group_class);
 		buf_addf(&filter, ")(%s=", c->k.member_attr);
-		filter_value(&filter, f.obj.ref);
+		conn_ldap_filter_value(&filter, obj_dn(c, &f.obj));
 		buf_adds(&filter, "))");
 		o.filter = filter.s;
-		rc = run(c, &o, NULL);
+		rc = conn_ldap_run(c, &o, NULL);
 		if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT) {
 			conn_ldap_fail(c, rc, "search", filter.s, e);
 			buf_release(&filter);
@@ -1212,7 +1176,7 @@ each_listed(struct connector *c, LDAP *ld, LDAPMessage *res, void *ctx)
 			return rc;
 		}
 		if (c->k.groups_base) {
-			struct membership_row key = { lower_dup(&a, o.ref), NULL }, *hit;
+			struct membership_row key = { lower_dup(&a, obj_dn(c, &o)), NULL }, *hit;
 			size_t lo, hi;
 
 			perms = arena_alloc(&a, sizeof(*perms));
@@ -1341,7 +1305,7 @@ out:
 	return ret;
 }
 
-static int
+int
 conn_ldap_list(struct connector *c, int (*each)(void *ctx, const struct conn_object *o), void *ctx, struct err *e)
 {
 	struct listing l;
@@ -1350,7 +1314,7 @@ conn_ldap_list(struct connector *c, int (*each)(void *ctx, const struct conn_obj
 	size_t nb = account_bases(c, bases);
 	int ret = -1;
 
-	settle(c);
+	conn_ldap_settle(c);
 	memset(&l, 0, sizeof(l));
 	l.each = each;
 	l.ctx = ctx;
@@ -1358,7 +1322,7 @@ conn_ldap_list(struct connector *c, int (*each)(void *ctx, const struct conn_obj
 		char *attrs[] = { c->k.member_attr, NULL };
 
 		buf_addf(&filter, "(objectClass=");
-		filter_value(&filter, c->k.group_class);
+		conn_ldap_filter_value(&filter, c->k.group_class);
 		buf_addch(&filter, ')');
 		if (paged_search(c, c->k.groups_base, filter.s, attrs, each_group_members, &l, e) < 0)
 			goto out;
@@ -1369,7 +1333,7 @@ conn_ldap_list(struct connector *c, int (*each)(void *ctx, const struct conn_obj
 	buf_adds(&filter, "(&");
 	for (size_t i = 0; i < c->k.nclasses; i++) {
 		buf_adds(&filter, "(objectClass=");
-		filter_value(&filter, c->k.classes[i]);
+		conn_ldap_filter_value(&filter, c->k.classes[i]);
 		buf_addch(&filter, ')');
 	}
 	buf_addch(&filter, ')');
@@ -1417,11 +1381,6 @@ wanted_dn(struct connector *c, const struct conn_request *rq, struct err *e)
 	return dn;
 }
 
-struct candidates {
-	char *dn[CANDIDATES_MAX];
-	size_t n;
-};
-
 static void
 cand_add(struct candidates *cs, const char *dn, int copy)
 {
@@ -1446,6 +1405,14 @@ candidates(struct connector *c, const struct conn_request *rq, struct candidates
 	const char *dn = rq_attr(rq, "dn");
 
 	cs->n = 0;
+	if (c->hooks && c->hooks->ref_dn && rq->ref && *rq->ref) {
+		char *d = c->hooks->ref_dn(c, rq->ref);
+
+		if (d) { /* a name that follows the entry wherever it is: the only one */
+			cand_add(cs, d, 0);
+			return;
+		}
+	}
 	if (rq->ref && *rq->ref && dn_valid(rq->ref))
 		cand_add(cs, rq->ref, 1);
 	if (dn && *dn && dn_valid(dn))
@@ -1466,13 +1433,28 @@ cand_release(struct candidates *cs)
 	cs->n = 0;
 }
 
+/* The DN of the first entry found, into *(char **)ctx (malloc'd, in roster's form). */
+static int
+each_first_dn(struct connector *c, LDAP *ld, LDAPMessage *res, void *ctx)
+{
+	char **out = ctx;
+	LDAPMessage *m = ldap_first_entry(ld, res);
+	char *raw = m ? ldap_get_dn(ld, m) : NULL;
+
+	(void)c;
+	if (raw && !*out)
+		*out = dn_roster_form(raw);
+	ldap_memfree(raw);
+	return LDAP_SUCCESS;
+}
+
 /*
  * Where the account's entry is: 1 and *dn (malloc'd), 0 when it is nowhere,
  * -1 with e set. With verify 0 and a single place it could be, that one,
  * without asking the server.
  */
-static int
-locate(struct connector *c, const struct conn_request *rq, int verify, char **dn, struct err *e)
+int
+conn_ldap_locate(struct connector *c, const struct conn_request *rq, int verify, char **dn, struct err *e)
 {
 	struct candidates cs;
 	struct found f;
@@ -1484,19 +1466,30 @@ locate(struct connector *c, const struct conn_request *rq, int verify, char **dn
 		return 1;
 	}
 	for (size_t i = 0; i < cs.n; i++) {
+		char *real = NULL;
 		struct op o = { .kind = OP_SEARCH,
 				.dn = cs.dn[i],
 				.scope = LDAP_SCOPE_BASE,
 				.filter = "(objectClass=*)",
-				.attrs = none };
-		int rc = run(c, &o, NULL);
+				.attrs = none,
+				.each = each_first_dn,
+				.ctx = &real };
+		int rc = conn_ldap_run(c, &o, NULL);
 
 		if (rc == LDAP_SUCCESS) {
-			*dn = cs.dn[i];
-			cs.dn[i] = NULL;
+			/* a name such as <GUID=...>: where the entry is now */
+			if (cs.dn[i][0] == '<' && real) {
+				*dn = real;
+				real = NULL;
+			} else {
+				*dn = cs.dn[i];
+				cs.dn[i] = NULL;
+			}
+			free(real);
 			cand_release(&cs);
 			return 1;
 		}
+		free(real);
 		if (rc != LDAP_NO_SUCH_OBJECT) {
 			conn_ldap_fail(c, rc, "search", cs.dn[i], e);
 			cand_release(&cs);
@@ -1509,7 +1502,7 @@ locate(struct connector *c, const struct conn_request *rq, int verify, char **dn
 	memset(&f, 0, sizeof(f));
 	f.a = &c->view;
 	arena_release(&c->view);
-	if ((got = find_by_correlate(c, rq->correlate, &f, e)) != 1)
+	if ((got = conn_ldap_find(c, rq->correlate, &f, e)) != 1)
 		return got;
 	*dn = xstrdup(f.obj.ref);
 	return 1;
@@ -1521,8 +1514,8 @@ locate(struct connector *c, const struct conn_request *rq, int verify, char **dn
  * object, then where the correlate value finds it. The LDAP code of the
  * last try; *where (malloc'd, may be NULL) the DN it ran on.
  */
-static int
-on_entry(struct connector *c, const struct conn_request *rq, struct op *o, char **where)
+int
+conn_ldap_on_entry(struct connector *c, const struct conn_request *rq, struct op *o, char **where)
 {
 	struct candidates cs;
 	int rc = LDAP_NO_SUCH_OBJECT;
@@ -1533,7 +1526,7 @@ on_entry(struct connector *c, const struct conn_request *rq, struct op *o, char 
 	candidates(c, rq, &cs);
 	for (size_t i = 0; i < cs.n && rc == LDAP_NO_SUCH_OBJECT; i++) {
 		o->dn = cs.dn[i];
-		if ((rc = run(c, o, NULL)) != LDAP_NO_SUCH_OBJECT && where) {
+		if ((rc = conn_ldap_run(c, o, NULL)) != LDAP_NO_SUCH_OBJECT && where) {
 			*where = cs.dn[i];
 			cs.dn[i] = NULL;
 		}
@@ -1548,10 +1541,10 @@ on_entry(struct connector *c, const struct conn_request *rq, struct op *o, char 
 
 		err_init(&le);
 		arena_release(&c->view);
-		if (find_by_correlate(c, rq->correlate, &f, &le) == 1) {
+		if (conn_ldap_find(c, rq->correlate, &f, &le) == 1) {
 			dn = xstrdup(f.obj.ref);
 			o->dn = dn;
-			rc = run(c, o, NULL);
+			rc = conn_ldap_run(c, o, NULL);
 		}
 	}
 	if (where)
@@ -1561,17 +1554,8 @@ on_entry(struct connector *c, const struct conn_request *rq, struct op *o, char 
 	return rc;
 }
 
-/* Mods for libldap: every one with a single value (or none), NULL-terminated. */
-struct mods {
-	LDAPMod *m;
-	LDAPMod **p;
-	struct berval *bv;
-	struct berval **bvp; /* two per mod: the value and NULL */
-	size_t n, cap;
-};
-
-static void
-mods_init(struct mods *ms, size_t cap)
+void
+conn_ldap_mods_init(struct mods *ms, size_t cap)
 {
 	ms->cap = cap;
 	ms->n = 0;
@@ -1582,8 +1566,8 @@ mods_init(struct mods *ms, size_t cap)
 }
 
 /* Adds a mod of op for name with value (NULL: none), or value's of len bytes. */
-static void
-mods_add(struct mods *ms, int op, const char *name, const char *value, size_t len)
+void
+conn_ldap_mods_add(struct mods *ms, int op, const char *name, const char *value, size_t len)
 {
 	LDAPMod *m;
 
@@ -1605,8 +1589,8 @@ mods_add(struct mods *ms, int op, const char *name, const char *value, size_t le
 	ms->p[++ms->n] = NULL;
 }
 
-static void
-mods_release(struct mods *ms)
+void
+conn_ldap_mods_release(struct mods *ms)
 {
 	free(ms->m);
 	free(ms->p);
@@ -1640,8 +1624,8 @@ each_exists(struct connector *c, LDAP *ld, LDAPMessage *res, void *ctx)
 }
 
 /* 1 when the entry at dn holds the correlate value (it is this account's), 0 not, -1 error. */
-static int
-entry_is_account(struct connector *c, const char *dn, const char *correlate, struct err *e)
+int
+conn_ldap_entry_is_account(struct connector *c, const char *dn, const char *correlate, struct err *e)
 {
 	struct buf filter = BUF_INIT;
 	int yes = 0, rc;
@@ -1652,10 +1636,10 @@ entry_is_account(struct connector *c, const char *dn, const char *correlate, str
 	if (!correlate || !c->t->correlate_attribute)
 		return 0;
 	buf_addf(&filter, "(%s=", c->t->correlate_attribute);
-	filter_value(&filter, correlate);
+	conn_ldap_filter_value(&filter, correlate);
 	buf_addch(&filter, ')');
 	o.filter = filter.s;
-	rc = run(c, &o, NULL);
+	rc = conn_ldap_run(c, &o, NULL);
 	buf_release(&filter);
 	if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT)
 		return conn_ldap_fail(c, rc, "search", dn, e);
@@ -1677,20 +1661,6 @@ entry_is_account(struct connector *c, const char *dn, const char *correlate, str
  * sends them again, and an add that finds its own entry (the first one got
  * there) succeeds.
  */
-
-struct pair {
-	const char *name, *value;
-	size_t len;
-};
-
-/* One add: the entry and its values, in c->batch. */
-struct pending {
-	int msgid;
-	size_t tag;
-	const char *dn, *correlate, *employee_id;
-	struct pair *pairs;
-	size_t npairs;
-};
 
 /* One membership to change. */
 struct gathered {
@@ -1724,8 +1694,8 @@ lose_pending(struct connector *c)
 }
 
 /* The add of rq's account as pairs in c->batch: 0, or -1 with e set. */
-static int
-add_prepare(struct connector *c, const struct conn_request *rq, struct pending *p, struct err *e)
+int
+conn_ldap_add_prepare(struct connector *c, const struct conn_request *rq, struct pending *p, struct err *e)
 {
 	const char *want = wanted_dn(c, rq, e);
 	char *dn;
@@ -1752,6 +1722,9 @@ add_prepare(struct connector *c, const struct conn_request *rq, struct pending *
 			continue;
 		if (c->k.dis_attr && !strcasecmp(rq->attrs[i].name, c->k.dis_attr))
 			continue; /* what disable: sets is the state's, below */
+		if (c->hooks && c->hooks->value_out &&
+		    c->hooks->value_out(c, rq->attrs[i].name, v, &c->batch, &v, e) < 0)
+			return -1;
 		p->pairs[n].name = arena_strdup(&c->batch, rq->attrs[i].name);
 		p->pairs[n].value = arena_strdup(&c->batch, v);
 		p->pairs[n++].len = strlen(v);
@@ -1784,28 +1757,21 @@ add_prepare(struct connector *c, const struct conn_request *rq, struct pending *
 	return 0;
 }
 
-/* The mods of p's add (objectClass first); release with add_mods_release. */
-struct add_mods {
-	struct mods ms;
-	LDAPMod cls;
-	struct berval *cbv, **cbvp;
-};
-
-static void
-add_mods_init(struct connector *c, const struct pending *p, struct add_mods *am)
+void
+conn_ldap_add_mods_init(struct connector *c, const struct pending *p, struct add_mods *am)
 {
-	mods_init(&am->ms, p->npairs + 1);
+	conn_ldap_mods_init(&am->ms, p->npairs + 1);
 	am->cbv = xcalloc(c->k.nclasses + 1, sizeof(*am->cbv));
 	am->cbvp = xcalloc(c->k.nclasses + 1, sizeof(*am->cbvp));
 	am->ms.p[am->ms.n++] = classes_mod(c, &am->cls, am->cbv, am->cbvp);
 	for (size_t i = 0; i < p->npairs; i++)
-		mods_add(&am->ms, LDAP_MOD_ADD, p->pairs[i].name, p->pairs[i].value, p->pairs[i].len);
+		conn_ldap_mods_add(&am->ms, LDAP_MOD_ADD, p->pairs[i].name, p->pairs[i].value, p->pairs[i].len);
 }
 
-static void
-add_mods_release(struct add_mods *am)
+void
+conn_ldap_add_mods_release(struct add_mods *am)
 {
-	mods_release(&am->ms);
+	conn_ldap_mods_release(&am->ms);
 	free(am->cbv);
 	free(am->cbvp);
 }
@@ -1822,11 +1788,12 @@ add_now(struct connector *c, const struct pending *p, int maybe_sent, struct err
 	struct op o = { .kind = OP_ADD, .dn = p->dn };
 	int again = 0, rc;
 
-	add_mods_init(c, p, &am);
+	conn_ldap_add_mods_init(c, p, &am);
 	o.mods = am.ms.p;
-	rc = run(c, &o, &again);
-	add_mods_release(&am);
-	if (rc == LDAP_ALREADY_EXISTS && (again || maybe_sent) && entry_is_account(c, p->dn, p->correlate, e) == 1)
+	rc = conn_ldap_run(c, &o, &again);
+	conn_ldap_add_mods_release(&am);
+	if (rc == LDAP_ALREADY_EXISTS && (again || maybe_sent) &&
+	    conn_ldap_entry_is_account(c, p->dn, p->correlate, e) == 1)
 		rc = LDAP_SUCCESS; /* an earlier try got there before the connection dropped */
 	if (rc != LDAP_SUCCESS) {
 		err_init(e);
@@ -1939,16 +1906,16 @@ conn_ldap_create(struct connector *c, const struct conn_request *rq, struct conn
 	struct add_mods am;
 	int rc;
 
-	if (add_prepare(c, rq, &p, e) < 0)
+	if (conn_ldap_add_prepare(c, rq, &p, e) < 0)
 		return -1;
 	snprintf(out->ref, sizeof(out->ref), "%s", p.dn);
 	while (c->npend >= INFLIGHT_MAX)
 		collect(c, 1);
 	if (!c->ld && (rc = conn_connect(c)) != LDAP_SUCCESS)
 		return conn_ldap_fail(c, rc, "add", p.dn, e);
-	add_mods_init(c, &p, &am);
+	conn_ldap_add_mods_init(c, &p, &am);
 	rc = ldap_add_ext(c->ld, p.dn, am.ms.p, NULL, NULL, &p.msgid);
-	add_mods_release(&am);
+	conn_ldap_add_mods_release(&am);
 	if (rc != LDAP_SUCCESS) {
 		/* the connection is gone: what was in flight again, then this one */
 		save_diag(c, c->ld);
@@ -1973,7 +1940,7 @@ rename_entry(struct connector *c, const char *from, const char *to)
 	char *rdn = xstrndup(to, rdn_len(to));
 	const char *parent = dn_parent(to);
 	struct op o = { .kind = OP_RENAME, .dn = from, .newrdn = rdn, .newparent = *parent ? parent : NULL };
-	int again = 0, rc = run(c, &o, &again);
+	int again = 0, rc = conn_ldap_run(c, &o, &again);
 
 	/* a retry after a drop: the first try may have done it */
 	if (rc == LDAP_NO_SUCH_OBJECT && again) {
@@ -1983,7 +1950,7 @@ rename_entry(struct connector *c, const char *from, const char *to)
 				.filter = "(objectClass=*)",
 				.attrs = none };
 
-		if (run(c, &s, NULL) == LDAP_SUCCESS)
+		if (conn_ldap_run(c, &s, NULL) == LDAP_SUCCESS)
 			rc = LDAP_SUCCESS;
 	}
 	free(rdn);
@@ -2029,13 +1996,13 @@ follow_move(struct connector *c, const char *from, const char *to, struct err *e
 			.ctx = &g };
 	int rc, ret = -1;
 
-	if (!c->k.groups_base || dn_equal(from, to))
+	if (!c->k.groups_base || dn_equal(from, to) || (c->hooks && c->hooks->server_follows_moves))
 		return 0;
 	buf_addf(&filter, "(%s=", c->k.member_attr);
-	filter_value(&filter, from);
+	conn_ldap_filter_value(&filter, from);
 	buf_addch(&filter, ')');
 	o.filter = filter.s;
-	if ((rc = run(c, &o, NULL)) != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT) {
+	if ((rc = conn_ldap_run(c, &o, NULL)) != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT) {
 		conn_ldap_fail(c, rc, "search", filter.s, e);
 		goto out;
 	}
@@ -2043,19 +2010,19 @@ follow_move(struct connector *c, const char *from, const char *to, struct err *e
 		struct mods ms;
 		struct op m = { .kind = OP_MODIFY, .dn = g.v[i] };
 
-		mods_init(&ms, 1);
-		mods_add(&ms, LDAP_MOD_ADD, c->k.member_attr, to, strlen(to));
+		conn_ldap_mods_init(&ms, 1);
+		conn_ldap_mods_add(&ms, LDAP_MOD_ADD, c->k.member_attr, to, strlen(to));
 		m.mods = ms.p;
-		rc = run(c, &m, NULL);
+		rc = conn_ldap_run(c, &m, NULL);
 		if (rc == LDAP_SUCCESS || rc == LDAP_TYPE_OR_VALUE_EXISTS) {
 			ms.m[0].mod_op = LDAP_MOD_DELETE | LDAP_MOD_BVALUES;
 			ms.bv[0].bv_val = (char *)from;
 			ms.bv[0].bv_len = strlen(from);
-			rc = run(c, &m, NULL);
+			rc = conn_ldap_run(c, &m, NULL);
 			if (rc == LDAP_NO_SUCH_ATTRIBUTE)
 				rc = LDAP_SUCCESS;
 		}
-		mods_release(&ms);
+		conn_ldap_mods_release(&ms);
 		if (rc != LDAP_SUCCESS) {
 			conn_ldap_fail(c, rc, "move member in", g.v[i], e);
 			goto out;
@@ -2082,7 +2049,7 @@ put_at(struct connector *c, const struct conn_request *rq, const char *to, char 
 
 	if (at)
 		*at = NULL;
-	if ((got = locate(c, rq, 1, &cur, e)) < 0)
+	if ((got = conn_ldap_locate(c, rq, 1, &cur, e)) < 0)
 		return -1;
 	if (!got) {
 		/* already where it should be, under a name no candidate has? */
@@ -2092,7 +2059,7 @@ put_at(struct connector *c, const struct conn_request *rq, const char *to, char 
 				.filter = "(objectClass=*)",
 				.attrs = none };
 
-		if (run(c, &s, NULL) == LDAP_SUCCESS) {
+		if (conn_ldap_run(c, &s, NULL) == LDAP_SUCCESS) {
 			if (at)
 				*at = xstrdup(to);
 			return 0;
@@ -2130,19 +2097,19 @@ put_at(struct connector *c, const struct conn_request *rq, const char *to, char 
 	return 0;
 }
 
-static int
+int
 conn_ldap_move(struct connector *c, const struct conn_request *rq, struct conn_result *out, struct err *e)
 {
 	const char *want = wanted_dn(c, rq, e);
 	char *cur = NULL, *at = NULL;
 	int got;
 
-	settle(c);
+	conn_ldap_settle(c);
 	if (!want)
 		return -1;
 	/* a disabled entry stays under the disabled base: enabling puts it at its (new) dn */
 	if (c->k.move_to) {
-		if ((got = locate(c, rq, 1, &cur, e)) < 0)
+		if ((got = conn_ldap_locate(c, rq, 1, &cur, e)) < 0)
 			return -1;
 		if (got && dn_within(cur, c->k.move_to, 1) == 1) {
 			char *dis = disabled_dn(c, want);
@@ -2164,16 +2131,17 @@ conn_ldap_move(struct connector *c, const struct conn_request *rq, struct conn_r
 	return 0;
 }
 
-static int
+int
 conn_ldap_update(struct connector *c, const struct conn_request *rq, struct err *e)
 {
 	struct mods ms;
+	struct arena vals = ARENA_INIT;
 	char *where = NULL;
 	int rc, ret = -1;
 	struct op o = { .kind = OP_MODIFY };
 
-	settle(c);
-	mods_init(&ms, rq->nchanged + 1);
+	conn_ldap_settle(c);
+	conn_ldap_mods_init(&ms, rq->nchanged + 1);
 	for (size_t i = 0; i < rq->nchanged; i++) {
 		const char *name = rq->changed[i].name, *v = rq->changed[i].value;
 
@@ -2185,15 +2153,17 @@ conn_ldap_update(struct connector *c, const struct conn_request *rq, struct err 
 				goto out;
 			continue;
 		}
+		if (c->hooks && c->hooks->value_out && c->hooks->value_out(c, name, v ? v : "", &vals, &v, e) < 0)
+			goto out;
 		/* replace without values deletes, and is no error when there is nothing (a rerun) */
-		mods_add(&ms, LDAP_MOD_REPLACE, name, v && *v ? v : NULL, v ? strlen(v) : 0);
+		conn_ldap_mods_add(&ms, LDAP_MOD_REPLACE, name, v && *v ? v : NULL, v ? strlen(v) : 0);
 	}
 	if (!ms.n) {
 		ret = 0;
 		goto out;
 	}
 	o.mods = ms.p;
-	rc = on_entry(c, rq, &o, &where);
+	rc = conn_ldap_on_entry(c, rq, &o, &where);
 	if (rc == LDAP_NOT_ALLOWED_ON_RDN && where && rq_attr(rq, "dn") && !dn_equal(where, rq_attr(rq, "dn"))) {
 		/* the naming attribute changes with the dn: the move first */
 		struct conn_result r;
@@ -2201,7 +2171,7 @@ conn_ldap_update(struct connector *c, const struct conn_request *rq, struct err 
 		if (conn_ldap_move(c, rq, &r, e) < 0)
 			goto out;
 		free(where);
-		rc = on_entry(c, rq, &o, &where);
+		rc = conn_ldap_on_entry(c, rq, &o, &where);
 	}
 	if (rc != LDAP_SUCCESS) {
 		conn_ldap_fail(c, rc, "modify", where ? where : rq->ref, e);
@@ -2210,7 +2180,8 @@ conn_ldap_update(struct connector *c, const struct conn_request *rq, struct err 
 	ret = 0;
 out:
 	free(where);
-	mods_release(&ms);
+	conn_ldap_mods_release(&ms);
+	arena_release(&vals);
 	return ret;
 }
 
@@ -2218,7 +2189,7 @@ static int
 conn_ldap_set_enabled(struct connector *c, const struct conn_request *rq, int enabled, struct conn_result *out,
 		      struct err *e)
 {
-	settle(c);
+	conn_ldap_settle(c);
 	out->ref[0] = '\0';
 	if (c->k.move_to) {
 		const char *want = rq_attr(rq, "dn");
@@ -2249,15 +2220,15 @@ conn_ldap_set_enabled(struct connector *c, const struct conn_request *rq, int en
 		struct op o = { .kind = OP_MODIFY };
 		int rc;
 
-		mods_init(&ms, 1);
-		mods_add(&ms, LDAP_MOD_REPLACE, c->k.dis_attr, enabled ? NULL : c->k.dis_value,
-			 enabled ? 0 : strlen(c->k.dis_value));
+		conn_ldap_mods_init(&ms, 1);
+		conn_ldap_mods_add(&ms, LDAP_MOD_REPLACE, c->k.dis_attr, enabled ? NULL : c->k.dis_value,
+				   enabled ? 0 : strlen(c->k.dis_value));
 		o.mods = ms.p;
-		rc = on_entry(c, rq, &o, &where);
+		rc = conn_ldap_on_entry(c, rq, &o, &where);
 		if (rc != LDAP_SUCCESS)
 			conn_ldap_fail(c, rc, enabled ? "enable" : "disable", where ? where : rq->ref, e);
 		free(where);
-		mods_release(&ms);
+		conn_ldap_mods_release(&ms);
 		return rc == LDAP_SUCCESS ? 0 : -1;
 	}
 	return err_set(
@@ -2266,15 +2237,15 @@ conn_ldap_set_enabled(struct connector *c, const struct conn_request *rq, int en
 		c->k.url, c->t->name);
 }
 
-static int
+int
 conn_ldap_remove(struct connector *c, const struct conn_request *rq, struct err *e)
 {
 	struct op o = { .kind = OP_DELETE };
 	char *where = NULL;
 	int rc;
 
-	settle(c);
-	rc = on_entry(c, rq, &o, &where);
+	conn_ldap_settle(c);
+	rc = conn_ldap_on_entry(c, rq, &o, &where);
 
 	if (rc != LDAP_SUCCESS)
 		conn_ldap_fail(c, rc, "delete", where ? where : rq->ref ? rq->ref : rq_attr(rq, "dn"), e);
@@ -2290,6 +2261,43 @@ group_dn(struct connector *c, struct buf *b, const char *perm)
 	dn_value(b, perm, strlen(perm));
 	buf_addf(b, ",%s", c->k.groups_base);
 }
+
+/*
+ * Adds the group perm at dn with the members of the mod members (an add
+ * mod): its class, its cn (and the flavor's name attribute) and the
+ * flavor's extra values. An LDAP code.
+ */
+static int
+group_create(struct connector *c, const char *dn, const char *perm, LDAPMod *members)
+{
+	LDAPMod cls, cn, sam, *all[12];
+	struct berval cbv = { strlen(c->k.group_class), c->k.group_class }, *cbvp[2] = { &cbv, NULL };
+	struct berval nbv = { strlen(perm), (char *)perm }, *nbvp[2] = { &nbv, NULL };
+	struct op a = { .kind = OP_ADD, .dn = dn, .mods = all };
+	size_t n = 0;
+
+	cls.mod_op = cn.mod_op = sam.mod_op = LDAP_MOD_ADD | LDAP_MOD_BVALUES;
+	cls.mod_type = (char *)"objectClass";
+	cls.mod_bvalues = cbvp;
+	cn.mod_type = (char *)"cn";
+	cn.mod_bvalues = nbvp;
+	all[n++] = &cls;
+	all[n++] = &cn;
+	if (c->hooks && c->hooks->group_name_attr) {
+		sam.mod_type = (char *)c->hooks->group_name_attr;
+		sam.mod_bvalues = nbvp;
+		all[n++] = &sam;
+	}
+	for (size_t i = 0; c->group_extra && c->group_extra[i] && n < 10; i++)
+		all[n++] = c->group_extra[i];
+	all[n++] = members;
+	all[n] = NULL;
+	return conn_ldap_run(c, &a, NULL);
+}
+
+/* An add of a member that is there, or a removal of one that is not, succeeds (the server's own words: AD). */
+static LDAPControl permissive_ctrl = { (char *)LDAP_CONTROL_X_PERMISSIVE_MODIFY, { 0, NULL }, 0 };
+static LDAPControl *permissive_ctrls[] = { &permissive_ctrl, NULL };
 
 /* One membership changed now, waiting for the answer. */
 static int
@@ -2308,7 +2316,7 @@ permission_now(struct connector *c, const struct conn_request *rq, const char *p
 		return err_set(e, ERR_INVALID, "%s: a group with an empty name", c->k.url);
 	group_dn(c, &gdn, perm);
 	/* one place it can be is where it is (no search for it); several: ask the server */
-	if ((got = locate(c, rq, 0, &member, e)) < 0)
+	if ((got = conn_ldap_locate(c, rq, 0, &member, e)) < 0)
 		goto out_buf;
 	if (!got) {
 		if (add) {
@@ -2319,39 +2327,18 @@ permission_now(struct connector *c, const struct conn_request *rq, const char *p
 		/* the entry is gone: its DN may still be a member */
 		member = xstrdup(rq->ref && *rq->ref ? rq->ref : rq_attr(rq, "dn") ? rq_attr(rq, "dn") : "");
 	}
-	mods_init(&ms, 1);
-	mods_add(&ms, add ? LDAP_MOD_ADD : LDAP_MOD_DELETE, c->k.member_attr, member, strlen(member));
+	conn_ldap_mods_init(&ms, 1);
+	conn_ldap_mods_add(&ms, add ? LDAP_MOD_ADD : LDAP_MOD_DELETE, c->k.member_attr, member, strlen(member));
 	o.mods = ms.p;
 	o.dn = gdn.s;
-	rc = run(c, &o, NULL);
+	if (c->hooks && c->hooks->permissive_single)
+		o.sctrls = permissive_ctrls;
+	rc = conn_ldap_run(c, &o, NULL);
 	if (add && rc == LDAP_NO_SUCH_OBJECT && c->k.create_missing) {
 		/* a new group, with its first member (groupOfNames must have one) */
-		LDAPMod cls, *all[4];
-		struct berval cbv[2], *cbvp[2], nbv, *nbvp[2];
-		struct op a = { .kind = OP_ADD, .dn = gdn.s, .mods = all };
-
-		cbv[0].bv_val = c->k.group_class;
-		cbv[0].bv_len = strlen(c->k.group_class);
-		cbvp[0] = &cbv[0];
-		cbvp[1] = NULL;
-		cls.mod_op = LDAP_MOD_ADD | LDAP_MOD_BVALUES;
-		cls.mod_type = (char *)"objectClass";
-		cls.mod_bvalues = cbvp;
-		nbv.bv_val = (char *)perm;
-		nbv.bv_len = strlen(perm);
-		nbvp[0] = &nbv;
-		nbvp[1] = NULL;
-		{
-			LDAPMod cn = { LDAP_MOD_ADD | LDAP_MOD_BVALUES, (char *)"cn", { .modv_bvals = nbvp } };
-
-			all[0] = &cls;
-			all[1] = &cn;
-			all[2] = ms.p[0];
-			all[3] = NULL;
-			rc = run(c, &a, NULL);
-		}
+		rc = group_create(c, gdn.s, perm, ms.p[0]);
 		if (rc == LDAP_ALREADY_EXISTS) /* made meanwhile: add the member to it */
-			rc = run(c, &o, NULL);
+			rc = conn_ldap_run(c, &o, NULL);
 	}
 	if (rc == LDAP_TYPE_OR_VALUE_EXISTS && add)
 		rc = LDAP_SUCCESS;
@@ -2361,7 +2348,7 @@ permission_now(struct connector *c, const struct conn_request *rq, const char *p
 		/* the last member of a group that must have one: roster made it, roster removes it */
 		struct op d = { .kind = OP_DELETE, .dn = gdn.s };
 
-		rc = run(c, &d, NULL);
+		rc = conn_ldap_run(c, &d, NULL);
 		if (rc == LDAP_NO_SUCH_OBJECT)
 			rc = LDAP_SUCCESS;
 	}
@@ -2375,7 +2362,7 @@ permission_now(struct connector *c, const struct conn_request *rq, const char *p
 	}
 	ret = 0;
 out:
-	mods_release(&ms);
+	conn_ldap_mods_release(&ms);
 out_buf:
 	free(member);
 	buf_release(&gdn);
@@ -2429,22 +2416,12 @@ members_modify(struct connector *c, const struct gathered *gs, size_t n)
 	mod.mod_op = (gs[0].add ? LDAP_MOD_ADD : LDAP_MOD_DELETE) | LDAP_MOD_BVALUES;
 	mod.mod_type = c->k.member_attr;
 	mod.mod_bvalues = bvp;
-	rc = run(c, &o, NULL);
+	rc = conn_ldap_run(c, &o, NULL);
 	if (rc == LDAP_NO_SUCH_OBJECT && gs[0].add && c->k.create_missing) {
 		/* a new group, with all its new members */
-		LDAPMod cls, cn, *all[4] = { &cls, &cn, &mod, NULL };
-		struct berval cbv = { strlen(c->k.group_class), c->k.group_class }, *cbvp[2] = { &cbv, NULL };
-		struct berval nbv = { strlen(gs[0].perm), (char *)gs[0].perm }, *nbvp[2] = { &nbv, NULL };
-		struct op a = { .kind = OP_ADD, .dn = gs[0].group, .mods = all };
-
-		cls.mod_op = cn.mod_op = LDAP_MOD_ADD | LDAP_MOD_BVALUES;
-		cls.mod_type = (char *)"objectClass";
-		cls.mod_bvalues = cbvp;
-		cn.mod_type = (char *)"cn";
-		cn.mod_bvalues = nbvp;
-		rc = run(c, &a, NULL);
+		rc = group_create(c, gs[0].group, gs[0].perm, &mod);
 		if (rc == LDAP_ALREADY_EXISTS) /* made meanwhile */
-			rc = run(c, &o, NULL);
+			rc = conn_ldap_run(c, &o, NULL);
 	}
 	if (rc == LDAP_NO_SUCH_OBJECT && !gs[0].add)
 		rc = LDAP_SUCCESS; /* no such group: nothing to take away */
@@ -2494,8 +2471,8 @@ send_gathered(struct connector *c)
 }
 
 /* The barrier: every add answered, every gathered membership sent. */
-static void
-settle(struct connector *c)
+void
+conn_ldap_settle(struct connector *c)
 {
 	while (c->npend)
 		collect(c, 1);
@@ -2504,7 +2481,7 @@ settle(struct connector *c)
 	send_gathered(c);
 }
 
-static int
+int
 conn_ldap_permission(struct connector *c, const struct conn_request *rq, const char *perm, int add, struct err *e)
 {
 	struct buf gdn = BUF_INIT;
@@ -2513,7 +2490,7 @@ conn_ldap_permission(struct connector *c, const struct conn_request *rq, const c
 	size_t dummy;
 
 	if (!c->k.groups_base || !*perm) {
-		settle(c);
+		conn_ldap_settle(c);
 		return permission_now(c, rq, perm, add, e);
 	}
 	/* gathered when the member's DN is known without asking: just added, or the one place it can be */
@@ -2528,11 +2505,11 @@ conn_ldap_permission(struct connector *c, const struct conn_request *rq, const c
 		cand_release(&cs);
 	}
 	if (!member) {
-		settle(c);
+		conn_ldap_settle(c);
 		return permission_now(c, rq, perm, add, e);
 	}
 	if (c->ngath >= GATHERED_MAX)
-		settle(c);
+		conn_ldap_settle(c);
 	group_dn(c, &gdn, perm);
 	XGROW(c->gath, c->gath_cap, c->ngath + 1);
 	g = &c->gath[c->ngath];
@@ -2547,12 +2524,12 @@ conn_ldap_permission(struct connector *c, const struct conn_request *rq, const c
 	return 0;
 }
 
-static int
+int
 conn_ldap_wait(struct connector *c, void (*failed)(void *ctx, size_t tag, const struct err *why), void *ctx,
 	       struct err *e)
 {
 	(void)e;
-	settle(c);
+	conn_ldap_settle(c);
 	for (size_t i = 0; i < c->nlate; i++)
 		failed(ctx, c->late[i].tag, &c->late[i].e);
 	c->nlate = 0;
@@ -2610,7 +2587,7 @@ each_prefetched(struct connector *c, LDAP *ld, LDAPMessage *res, void *ctx)
 	return LDAP_SUCCESS;
 }
 
-static int
+int
 conn_ldap_prefetch(struct connector *c, const char *const *values, size_t n, struct err *e)
 {
 	const char *bases[2];
@@ -2619,7 +2596,7 @@ conn_ldap_prefetch(struct connector *c, const char *const *values, size_t n, str
 	pf_reset(c);
 	if (!c->t->correlate_attribute || !n)
 		return 0;
-	settle(c);
+	conn_ldap_settle(c);
 	c->pf_on = 1;
 	for (size_t i = 0; i < n; i++) {
 		char *k = lower_copy(&c->pf_arena, values[i]);
@@ -2641,7 +2618,7 @@ conn_ldap_prefetch(struct connector *c, const char *const *values, size_t n, str
 		buf_adds(&filter, "(|");
 		for (size_t j = i; j < n && j < i + PREFETCH_CHUNK; j++) {
 			buf_addf(&filter, "(%s=", c->t->correlate_attribute);
-			filter_value(&filter, values[j]);
+			conn_ldap_filter_value(&filter, values[j]);
 			buf_addch(&filter, ')');
 		}
 		buf_addch(&filter, ')');
@@ -2652,7 +2629,7 @@ conn_ldap_prefetch(struct connector *c, const char *const *values, size_t n, str
 					.filter = filter.s,
 					.attrs = c->read_names,
 					.each = each_prefetched };
-			int rc = run(c, &o, NULL);
+			int rc = conn_ldap_run(c, &o, NULL);
 
 			if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT) {
 				conn_ldap_fail(c, rc, "search", "(prefetch)", e);
@@ -2688,7 +2665,7 @@ each_context(struct connector *c, LDAP *ld, LDAPMessage *res, void *ctx)
 	return LDAP_SUCCESS;
 }
 
-static int
+int
 conn_ldap_taken(struct connector *c, const char *attribute, const char *value, struct err *e)
 {
 	char *attrs[] = { (char *)"namingContexts", NULL };
@@ -2698,19 +2675,19 @@ conn_ldap_taken(struct connector *c, const char *attribute, const char *value, s
 	struct buf filter = BUF_INIT;
 	int yes = 0, rc;
 
-	settle(c);
+	conn_ldap_settle(c);
 	if (!attr_name_valid(attribute))
 		return err_set(e, ERR_INVALID, "%s: \"%s\" is not an attribute name", c->k.url, attribute);
 	if (!c->whole) {
 		/* the naming context the accounts are in: "any object in the domain", not only under base */
 		root.each = each_context;
-		if ((rc = run(c, &root, NULL)) != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT)
+		if ((rc = conn_ldap_run(c, &root, NULL)) != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT)
 			return conn_ldap_fail(c, rc, "search", "(the root DSE)", e);
 		if (!c->whole)
 			c->whole = xstrdup(c->k.base);
 	}
 	buf_addf(&filter, "(%s=", attribute);
-	filter_value(&filter, value);
+	conn_ldap_filter_value(&filter, value);
 	buf_addch(&filter, ')');
 	{
 		struct op o = { .kind = OP_SEARCH,
@@ -2722,7 +2699,7 @@ conn_ldap_taken(struct connector *c, const char *attribute, const char *value, s
 				.each = each_exists,
 				.ctx = &yes };
 
-		rc = run(c, &o, NULL);
+		rc = conn_ldap_run(c, &o, NULL);
 	}
 	if (rc == LDAP_SIZELIMIT_EXCEEDED)
 		yes = 1, rc = LDAP_SUCCESS;
