@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config/config.h"
 #include "source/snapshot.h"
@@ -756,8 +757,8 @@ static const struct {
 	  { "url", "bind_dn", "bind_password", "dn", "object_classes", "groups", "disable", "starttls", "ca_file",
 	    "timeout", "page_size", "base" } },
 	{ "ad",
-	  { "url", "bind_dn", "bind_password", "dn", "object_classes", "groups", "disable", "starttls", "ca_file",
-	    "timeout", "page_size", "base" } },
+	  { "url", "bind_dn", "bind_password", "dn", "object_classes", "groups", "starttls", "ca_file", "timeout",
+	    "page_size", "base", "password", "account_expires", "notify" } },
 	{ "scim", { "url", "auth", "ca_file", "insecure", "rate_limit", "timeout", "groups" } },
 	{ "exec", { "command", "timeout", "env" } },
 };
@@ -984,6 +985,33 @@ parse_target(struct walk *w, struct fy_node *n, struct config *cfg, struct cfg_t
 		a->pos = node_pos(x);
 		if (get_text(w, x, "dn", &a->template) < 0)
 			return -1;
+	}
+	/*
+	 * account_expires: true on an ad target: accountExpires follows the
+	 * account's window, as if attributes: said accountExpires:
+	 * "{window.end}" (the connector turns the date into AD's value), unless
+	 * attributes: maps accountExpires itself.
+	 */
+	if (!strcmp(t->connector, "ad") && (x = map_get(n, "account_expires"))) {
+		struct cfg_attr *a;
+		int on = 0, own = 0;
+
+		if (get_bool(w, x, "account_expires", &on) < 0)
+			return -1;
+		for (size_t i = 0; i < t->nattrs; i++)
+			own |= !strcasecmp(t->attrs[i].name, "accountExpires");
+		if (on && !own) {
+			t->attrs = xrealloc(t->attrs, (t->nattrs + 1) * sizeof(*t->attrs));
+			a = &t->attrs[t->nattrs++];
+			memset(a, 0, sizeof(*a));
+			a->name = xstrdup("accountExpires");
+			a->kind = ATTR_TEMPLATE;
+			a->update = 1;
+			a->send = 1;
+			a->pos = node_pos(x);
+			a->template.text = xstrdup("{window.end}");
+			a->template.pos = a->pos;
+		}
 	}
 	return 0;
 }

@@ -8,11 +8,13 @@
 #include "util/buf.h"
 #include "util/banned.h"
 
+extern const struct connector_ops connector_ad;
 extern const struct connector_ops connector_csv;
 extern const struct connector_ops connector_exec;
 extern const struct connector_ops connector_ldap;
 
 static const struct connector_ops *const all[] = {
+	&connector_ad,
 	&connector_csv,
 	&connector_exec,
 	&connector_ldap,

@@ -420,7 +420,7 @@ keys_read(const struct config *cfg, const struct cfg_target *t, const struct lda
 	k->url = xstrdup(s);
 	if (conn_key_str(cfg, t, "bind_dn", &s, e) < 0)
 		goto fail;
-	if (s && !dn_valid(s)) {
+	if (s && !dn_valid(s) && !(h && h->bind_name_any)) {
 		conn_key_error(cfg, t, cfg_target_option(t, "bind_dn"), e, "\"%s\" is not a DN", s);
 		goto fail;
 	}
@@ -1412,6 +1412,10 @@ candidates(struct connector *c, const struct conn_request *rq, struct candidates
 			cand_add(cs, d, 0);
 			return;
 		}
+		if (rq->ref[0] == '<') { /* such a name already (a gathered member's) */
+			cand_add(cs, rq->ref, 1);
+			return;
+		}
 	}
 	if (rq->ref && *rq->ref && dn_valid(rq->ref))
 		cand_add(cs, rq->ref, 1);
@@ -2131,6 +2135,21 @@ conn_ldap_move(struct connector *c, const struct conn_request *rq, struct conn_r
 	return 0;
 }
 
+/* 1 when name is the attribute type of dn's first RDN. */
+static int
+is_rdn_attr(const char *dn, const char *name)
+{
+	LDAPDN d = NULL;
+	int yes = 0;
+
+	if (dn && ldap_str2dn(dn, &d, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS && d && d[0])
+		for (size_t k = 0; d[0][k] && !yes; k++)
+			yes = strlen(name) == d[0][k]->la_attr.bv_len &&
+			      !strncasecmp(name, d[0][k]->la_attr.bv_val, d[0][k]->la_attr.bv_len);
+	ldap_dnfree(d);
+	return yes;
+}
+
 int
 conn_ldap_update(struct connector *c, const struct conn_request *rq, struct err *e)
 {
@@ -2155,6 +2174,9 @@ conn_ldap_update(struct connector *c, const struct conn_request *rq, struct err 
 		}
 		if (c->hooks && c->hooks->value_out && c->hooks->value_out(c, name, v ? v : "", &vals, &v, e) < 0)
 			goto out;
+		/* the naming attribute is the rename's (AD refuses even a modify to the same value) */
+		if (c->hooks && c->hooks->rdn_by_rename && is_rdn_attr(rq_attr(rq, "dn"), name))
+			continue;
 		/* replace without values deletes, and is no error when there is nothing (a rerun) */
 		conn_ldap_mods_add(&ms, LDAP_MOD_REPLACE, name, v && *v ? v : NULL, v ? strlen(v) : 0);
 	}
@@ -2341,6 +2363,9 @@ permission_now(struct connector *c, const struct conn_request *rq, const char *p
 			rc = conn_ldap_run(c, &o, NULL);
 	}
 	if (rc == LDAP_TYPE_OR_VALUE_EXISTS && add)
+		rc = LDAP_SUCCESS;
+	/* a server that says so in codes of its own (AD: 68 a member already, 53 not a member) */
+	if (c->hooks && rc != LDAP_SUCCESS && rc == (add ? c->hooks->member_there_rc : c->hooks->member_absent_rc))
 		rc = LDAP_SUCCESS;
 	if ((rc == LDAP_NO_SUCH_ATTRIBUTE || rc == LDAP_NO_SUCH_OBJECT) && !add)
 		rc = LDAP_SUCCESS; /* not a member, or no such group: nothing to take away */

@@ -33,9 +33,14 @@ struct ldap_hooks {
 	const char *group_class;  /* groups: object_class when absent */
 	const char *const *gkeys; /* groups: sub-keys beyond base, object_class, member_attribute, create_missing */
 	size_t ngkeys;
-	int no_disable_key;	     /* disable: is no key of this flavor (it disables by itself) */
-	int server_follows_moves;    /* the server changes member values when an entry moves */
-	int permissive_single;	     /* single member changes carry the permissive modify control too */
+	int bind_name_any;	  /* bind_dn: may be another name the server knows (user@domain) */
+	int no_disable_key;	  /* disable: is no key of this flavor (it disables by itself) */
+	int server_follows_moves; /* the server changes member values when an entry moves */
+	int permissive_single;
+	int member_there_rc;  /* the code for "already a member" (counts as done); 0: none */
+	int member_absent_rc; /* the code for "not a member" on a removal (counts as done); 0: none */
+	int rdn_by_rename;
+		/* the naming attribute changes only by a rename (never in an update) */ /* single member changes carry the permissive modify control too */
 	const char *const *read;     /* attributes every entry is read for (not handed out) */
 	const char *group_name_attr; /* a group roster creates gets its name in this attribute too */
 	/* an error the flavor knows better from the server's words: 1 with *cls and *words, else 0 */
