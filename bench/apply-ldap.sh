@@ -10,9 +10,10 @@
 #   ldapadd  the plan's creates as LDIF (every account entry, then every
 #            group entry with all its members) into a fresh slapd
 #   roster   roster apply of the same plan into another fresh slapd of the
-#            same kind: the same entries and memberships, one operation at a
-#            time, with a lookup before every create and a vault transaction
-#            per 256 actions
+#            same kind: the same entries and memberships (adds pipelined,
+#            a batch's members of a group in one modify, the lookups before
+#            creates one search per batch, a vault transaction per 1,024
+#            actions with their audit events)
 #
 # and prints both rates in entries per second and their ratio (the
 # rules-and-apply issue's target: roster at >= 80% of ldapadd). Uses the

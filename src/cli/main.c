@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/date.h"
 #include "util/banned.h"
 
 #ifndef ROSTER_VERSION
@@ -71,6 +72,16 @@ cli_load_config(struct cli *cli, struct config *cfg)
 	if (config_load(cfg, cli->config_path, &e) < 0) {
 		cli_fail(&e);
 		return -1;
+	}
+	/*
+	 * The configured time zone is the process's, set once here before any
+	 * thread starts: switching TZ later (setenv) would race with a thread
+	 * that reads the environment (the vault writer's SQLite). Code that
+	 * needs the zone passes NULL to the date functions.
+	 */
+	if (cfg->timezone && date_zone_known(cfg->timezone)) {
+		setenv("TZ", cfg->timezone, 1);
+		tzset();
 	}
 	return 0;
 }

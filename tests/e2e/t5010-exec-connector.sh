@@ -515,9 +515,9 @@ test_expect_success 'roster check names a wrong command at its place in roster.y
 	check_bad "[bin/plain.sh]" "\"bin/plain.sh\" is not executable (chmod +x $here/bin/plain.sh)" 15 &&
 	check_bad "[payroll.sh]" "\"payroll.sh\" is not a program in PATH (a program next to roster.yaml is ./payroll.sh)" 15 &&
 	check_bad "bin/record.sh" "expected a list: [program, argument, …] (no shell: each argument one item)" 14 &&
-	# an empty [] has no place of its own in libfyaml: the target'"'"'s is named
+	# an empty [] has no place of its own in libfyaml: its key'"'"'s is named
 	sed "s|command: \\[bin/record.sh\\]|command: []|" roster.yaml >bad.yaml &&
-	line=$(grep -n "^  - name: payroll" bad.yaml | sed -n "1s/:.*//p") &&
+	line=$(grep -n "command: \\[\\]" bad.yaml | sed -n "1s/:.*//p") &&
 	test_expect_code 2 roster -c bad.yaml check 2>err &&
 	test_must_contain err "bad.yaml:$line:5: target \"payroll\": command: expected a list: [program, argument, …]" &&
 	check_bad "[bin/record.sh, [x]]" "item 2 is a list, expected a string" 15 &&
