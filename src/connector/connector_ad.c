@@ -168,8 +168,12 @@ ad_keys_read(const struct config *cfg, const struct cfg_target *t, struct ad *a,
 				"scope: \"%s\" is not a group scope (expected global, domain_local or universal)",
 				json_is_string(v) ? json_string_value(v) : "(a list or mapping)");
 	}
-	if (cfg->timezone)
-		a->tz = xstrdup(cfg->timezone);
+	/*
+	 * The configured zone is the process's already (cli.c sets TZ once,
+	 * before threads): the date functions get NULL, so they never switch TZ
+	 * while the vault writer runs.
+	 */
+	a->tz = NULL;
 	return 0;
 }
 

@@ -23,8 +23,9 @@ then
 fi
 
 # drive: the JSON lines on stdin through ldap-driver (target ad), answers in out.jsonl.
+# (in the zone of roster.yaml's timezone:, as roster's commands set it for the process)
 drive() {
-	$SAMBA_EXEC "$LDAP_DRIVER" roster.yaml "${1:-ad}" >out.jsonl
+	TZ=Europe/Amsterdam $SAMBA_EXEC "$LDAP_DRIVER" roster.yaml "${1:-ad}" >out.jsonl
 }
 
 # answer N FILTER EXPECTED: jq -r FILTER on answer N gives EXPECTED.
