@@ -68,6 +68,7 @@ targets:
     dn: "uid={account.uid},ou={contract.department.code},ou=people,dc=example,dc=org"
     object_classes: [inetOrgPerson]
     groups: {base: "ou=groups,dc=example,dc=org", object_class: groupOfNames, member_attribute: member, create_missing: true}
+    disable: {move_to: "ou=disabled,dc=example,dc=org"}
     correlate: {attribute: employeeNumber, field: employee_id}
     attributes:
       employeeNumber: "{employee_id}"

@@ -698,6 +698,32 @@ failed_late(void *ctx, size_t tag, const struct err *why)
 	live_of(x, who)->broken = 1;
 }
 
+/* A create of the batch the connector named only when it answered (connector.h: wait). */
+static void
+named_late(void *ctx, size_t tag, const char *ref)
+{
+	struct run *x = ctx;
+	const char *who;
+	struct live *l;
+
+	if (tag >= x->nbatch || !x->batch[tag].ok)
+		return;
+	who = x->pl->actions[x->batch[tag].action].employee_id;
+	/* the account's states the batch stores were made without its name */
+	for (size_t i = tag; i < x->nbatch; i++) {
+		struct outcome *oc = &x->batch[i];
+
+		if (oc->store_account && (!oc->acct.ref || !*oc->acct.ref) &&
+		    !strcmp(x->pl->actions[oc->action].employee_id, who))
+			oc->acct.ref = arena_strdup(&x->arena, ref);
+	}
+	l = live_of(x, who);
+	if (!l->ref || !*l->ref) {
+		free(l->ref);
+		l->ref = xstrdup(ref);
+	}
+}
+
 /* The connector is past use: it is closed, the batch's done actions fail (why), and the target's others. */
 static void
 fail_batch(struct run *x, const char *later, const char *now, const struct err *why)
@@ -723,11 +749,15 @@ static int
 finish_batch(struct run *x, struct err *e)
 {
 	struct err fe;
+	struct conn_late late;
 
 	if (!x->nbatch)
 		return 0;
 	err_init(&fe);
-	if (x->c && x->ops->wait && x->ops->wait(x->c, failed_late, x, &fe) < 0)
+	late.failed = failed_late;
+	late.named = named_late;
+	late.ctx = x;
+	if (x->c && x->ops->wait && x->ops->wait(x->c, &late, &fe) < 0)
 		/* what the connector took is unknown: as a flush that failed */
 		fail_batch(x, "the target failed", "not known to be done on the target", &fe);
 	/*

@@ -49,6 +49,21 @@ struct conn_request {
 	size_t tag;  /* the caller's name for this request, handed back by wait() when it failed late */
 };
 
+/*
+ * What wait() reports of the requests it answered late (see wait).
+ */
+struct conn_late {
+	/* the request tagged tag failed after all */
+	void (*failed)(void *ctx, size_t tag, const struct err *why);
+	/*
+	 * The create tagged tag, which returned an empty out->ref (the target
+	 * names an account only when it answers, as a SCIM provider's id),
+	 * is named ref.
+	 */
+	void (*named)(void *ctx, size_t tag, const char *ref);
+	void *ctx;
+};
+
 /* What a connector gives back from create and move: its name for the account. */
 struct conn_result {
 	char ref[1024];
@@ -109,14 +124,15 @@ struct connector_ops {
 	 * Optional, for connectors that pipeline: create and permission may
 	 * return 0 for a request that is only sent (or gathered, as LDAP puts
 	 * a batch's new members of one group in one modify), not answered.
-	 * wait() waits for every answer and calls failed(ctx, rq->tag, why)
-	 * for each such request that failed after all. A connector with wait
-	 * must be waited for before its results are relied on (apply does it
-	 * before flush, at the end of every batch); its other operations
-	 * still answer when they return.
+	 * wait() waits for every answer and calls late->failed for each such
+	 * request that failed after all, and late->named for each create that
+	 * returned an empty ref (until then the caller passes "" as that
+	 * account's ref; the connector knows it by its employee_id). A
+	 * connector with wait must be waited for before its results are
+	 * relied on (apply does it before flush, at the end of every batch);
+	 * its other operations still answer when they return.
 	 */
-	int (*wait)(struct connector *c, void (*failed)(void *ctx, size_t tag, const struct err *why), void *ctx,
-		    struct err *e);
+	int (*wait)(struct connector *c, const struct conn_late *late, struct err *e);
 	/*
 	 * Optional, for unique attributes with check_target: 1 when some
 	 * object on the target — any, not only the accounts roster made —

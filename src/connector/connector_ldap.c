@@ -1910,6 +1910,13 @@ conn_ldap_create(struct connector *c, const struct conn_request *rq, struct conn
 	struct add_mods am;
 	int rc;
 
+	if (!rq->enabled && !c->k.move_to && !c->k.dis_attr)
+		/* made now, it could be used before its first day */
+		return err_set(e, ERR_PERMANENT,
+			       "%s: account of %s: target \"%s\" has no disable: key, so an account made ahead of "
+			       "its first day would be usable at once: not created (expected disable: {move_to: DN} "
+			       "or {attribute: NAME, value: VALUE})",
+			       c->k.url, rq->employee_id ? rq->employee_id : "?", c->t->name);
 	if (conn_ldap_add_prepare(c, rq, &p, e) < 0)
 		return -1;
 	snprintf(out->ref, sizeof(out->ref), "%s", p.dn);
@@ -2550,13 +2557,12 @@ conn_ldap_permission(struct connector *c, const struct conn_request *rq, const c
 }
 
 int
-conn_ldap_wait(struct connector *c, void (*failed)(void *ctx, size_t tag, const struct err *why), void *ctx,
-	       struct err *e)
+conn_ldap_wait(struct connector *c, const struct conn_late *late, struct err *e)
 {
 	(void)e;
 	conn_ldap_settle(c);
 	for (size_t i = 0; i < c->nlate; i++)
-		failed(ctx, c->late[i].tag, &c->late[i].e);
+		late->failed(late->ctx, c->late[i].tag, &c->late[i].e);
 	c->nlate = 0;
 	strmap_release(&c->created);
 	arena_release(&c->batch);

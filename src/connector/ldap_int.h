@@ -40,7 +40,7 @@ struct ldap_hooks {
 	int member_there_rc;  /* the code for "already a member" (counts as done); 0: none */
 	int member_absent_rc; /* the code for "not a member" on a removal (counts as done); 0: none */
 	int rdn_by_rename;
-		/* the naming attribute changes only by a rename (never in an update) */ /* single member changes carry the permissive modify control too */
+	/* the naming attribute changes only by a rename (never in an update) */ /* single member changes carry the permissive modify control too */
 	const char *const *read;     /* attributes every entry is read for (not handed out) */
 	const char *group_name_attr; /* a group roster creates gets its name in this attribute too */
 	/* an error the flavor knows better from the server's words: 1 with *cls and *words, else 0 */
@@ -229,8 +229,7 @@ int conn_ldap_move(struct connector *c, const struct conn_request *rq, struct co
 int conn_ldap_remove(struct connector *c, const struct conn_request *rq, struct err *e);
 int conn_ldap_permission(struct connector *c, const struct conn_request *rq, const char *perm, int add, struct err *e);
 int conn_ldap_prefetch(struct connector *c, const char *const *values, size_t n, struct err *e);
-int conn_ldap_wait(struct connector *c, void (*failed)(void *ctx, size_t tag, const struct err *why), void *ctx,
-		   struct err *e);
+int conn_ldap_wait(struct connector *c, const struct conn_late *late, struct err *e);
 int conn_ldap_taken(struct connector *c, const char *attribute, const char *value, struct err *e);
 
 #endif

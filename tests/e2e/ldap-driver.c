@@ -36,6 +36,7 @@
 #include "config/config.h"
 #include "connector/connector.h"
 #include "util/buf.h"
+#include "util/xalloc.h"
 #include "util/banned.h"
 
 static const char *
@@ -133,6 +134,18 @@ failed_late(void *ctx, size_t tag, const struct err *why)
 		*e = *why;
 }
 
+/* wait()'s late name of the line's create (tag 0): printed as its ref. */
+static const char *late_ref;
+
+static void
+named_late(void *ctx, size_t tag, const char *ref)
+{
+	(void)ctx;
+	(void)tag;
+	free((char *)late_ref);
+	late_ref = xstrdup(ref);
+}
+
 /* Runs the operation of line in; fills out. 0, or -1 with e set. */
 static int
 run_line(const struct connector_ops *ops, struct connector *c, const struct config *cfg, const struct cfg_target *t,
@@ -205,14 +218,19 @@ run_line(const struct connector_ops *ops, struct connector *c, const struct conf
 	/* a connector that pipelines answers late: each line waits, as apply does at the end of a batch */
 	if (ret == 0 && ops->wait) {
 		struct err late;
+		struct conn_late cb = { failed_late, named_late, &late };
 
 		err_init(&late);
-		if (ops->wait(c, failed_late, &late, e) < 0 || late.class != ERR_NONE) {
+		if (ops->wait(c, &cb, e) < 0 || late.class != ERR_NONE) {
 			if (late.class != ERR_NONE)
 				*e = late;
 			json_object_del(out, "ref");
 			ret = -1;
+		} else if (late_ref) {
+			json_object_set_new(out, "ref", json_string(late_ref));
 		}
+		free((char *)late_ref);
+		late_ref = NULL;
 	}
 	free(attrs);
 	free(changed);

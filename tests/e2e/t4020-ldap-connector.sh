@@ -417,6 +417,17 @@ test_expect_success 'create disabled (ahead of the first day): under ou=disabled
 	exists "$DN6"
 '
 
+test_expect_success 'no disable: key: an account ahead of its first day is not made (it would work at once)' '
+	DN7="uid=early,ou=FIN,$PEOPLE" &&
+	line create employee_id 7 correlate E7 enabled false attrs.dn "$DN7" attrs.employeeNumber E7 \
+		attrs.uid early attrs.cn Early attrs.sn Early | drive ldaps &&
+	answer 1 .ok false &&
+	answer 1 .class permanent &&
+	jq -r .message out.jsonl >msg &&
+	test_must_contain msg "target \"ldaps\" has no disable: key, so an account made ahead of its first day would be usable at once: not created" &&
+	! exists "$DN7"
+'
+
 test_expect_success 'disable by attribute: sets it, enable removes it; created disabled has it' '
 	DN7="uid=attr\\=user,ou=ICT,$PEOPLE" &&
 	{

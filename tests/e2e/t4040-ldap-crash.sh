@@ -23,7 +23,8 @@ then
 fi
 
 # ldap_config URL: the example's rules with one ldap target (flat under
-# ou=people, a group per department, no disable: the first apply has none).
+# ou=people, a group per department, joiners ahead of their first day made
+# in ou=disabled).
 ldap_config() {
 	sed -n '1,/^# Where accounts live/p' org/roster.yaml | sed '$d'
 	cat <<-EOF
@@ -37,6 +38,7 @@ ldap_config() {
 	    dn: "uid={account.uid},ou=people,dc=example,dc=org"
 	    object_classes: [inetOrgPerson]
 	    groups: {base: "ou=groups,dc=example,dc=org", object_class: groupOfNames, member_attribute: member, create_missing: true}
+	    disable: {move_to: "ou=disabled,dc=example,dc=org"}
 	    correlate: {attribute: employeeNumber, field: employee_id}
 	    attributes:
 	      employeeNumber: "{employee_id}"
@@ -57,7 +59,7 @@ ldap_config() {
 	EOF
 }
 
-# entries: the employeeNumber of every inetOrgPerson entry, one a line, sorted.
+# entries: the employeeNumber of every inetOrgPerson entry (enabled or not), one a line, sorted.
 entries() {
 	slapd_search -b "$BASE" "(objectClass=inetOrgPerson)" employeeNumber |
 		sed -n 's/^employeeNumber: //p' | sort
@@ -76,7 +78,7 @@ memberships() {
 
 # wipe: ou=people and ou=groups emptied (a fresh directory for the next try).
 wipe() {
-	for ou in people groups
+	for ou in people groups disabled
 	do
 		ldapdelete -x -H "$SLAPD_URL" -D "$SLAPD_ROOT_DN" -w "$SLAPD_ROOT_PW" -r "ou=$ou,$BASE" || return 1
 		printf "dn: ou=%s,%s\nobjectClass: organizationalUnit\nou: %s\n" "$ou" "$BASE" "$ou" |
