@@ -10,10 +10,12 @@
 
 extern const struct connector_ops connector_csv;
 extern const struct connector_ops connector_ldap;
+extern const struct connector_ops connector_scim;
 
 static const struct connector_ops *const all[] = {
 	&connector_csv,
 	&connector_ldap,
+	&connector_scim,
 };
 
 const struct connector_ops *
