@@ -1005,7 +1005,8 @@ version_keep(struct connector *c, const char *id, const struct resp *r, const js
 	const char *v = r && r->etag[0] ? r->etag : NULL;
 	size_t i;
 
-	if (!c->sp.etag || !id)
+	/* before the provider is read, kept in case it has ETags */
+	if ((c->sp.read && !c->sp.etag) || !id)
 		return;
 	if (!v && doc)
 		v = json_string_value(scim_json_get(scim_json_get(doc, "meta"), "version"));

@@ -25,8 +25,8 @@
 // - /_admin/fail (POST {"status":429,"count":N,"retry_after":"1"}): the next N
 //   SCIM requests get that status (429 or 5xx) with Retry-After, as a busy
 //   provider answers;
-// - /_admin/log (GET): every SCIM request so far as [method, path, ms since
-//   start, If-Match], /_admin/log?clear=1 empties it;
+// - /_admin/log (GET): every SCIM request so far as [method, path (decoded), ms since
+//   start, If-Match, JSON body], /_admin/log?clear=1 empties it;
 // - the ETag layer above (scimmy-routers has none);
 // - filtering: scimmy's Filter matches attribute names as literal keys, so
 //   each resource is matched in a view that also holds its extension
@@ -264,9 +264,18 @@ app.post("/oauth/token", express.urlencoded({extended: false}), (req, res) => {
 	res.set("Cache-Control", "no-store").json({access_token: token, token_type: "Bearer", expires_in: ttl, scope: req.body?.scope});
 });
 
-// Every SCIM request: logged, then maybe failed on purpose.
+// Every SCIM request: logged (its JSON body too), then maybe failed on purpose.
+app.use("/scim/v2", express.json({type: ["application/scim+json", "application/json"], limit: "8mb"}));
 app.use("/scim/v2", (req, res, next) => {
-	log.push([req.method, req.originalUrl, Date.now() - started, req.header("If-Match") ?? null]);
+	let path = req.originalUrl;
+
+	try {
+		path = decodeURIComponent(path); /* the filter as sent, to read */
+	} catch {
+		/* as it came */
+	}
+	log.push([req.method, path, Date.now() - started, req.header("If-Match") ?? null,
+		req.body && Object.keys(req.body).length ? req.body : null]);
 	if (failing.count > 0) {
 		failing.count--;
 		if (failing.retryAfter !== undefined)
@@ -291,7 +300,8 @@ if (env.SCIM_ETAG === "1") {
 	const store = {Users: users, Groups: groups};
 
 	app.use("/scim/v2/:type/:id", (req, res, next) => {
-		const r = store[req.params.type]?.get(req.params.id);
+		const {type, id} = req.params; /* the routers below change req.params */
+		const r = store[type]?.get(id);
 		const want = req.header("If-Match");
 
 		if (r && want && want !== "*" && ["PUT", "PATCH", "DELETE"].includes(req.method) &&
@@ -303,7 +313,7 @@ if (env.SCIM_ETAG === "1") {
 		const send = res.send.bind(res);
 
 		res.send = (body) => {
-			const now = store[req.params.type]?.get(req.params.id);
+			const now = store[type]?.get(id);
 
 			if (now && res.statusCode < 300)
 				res.set("ETag", now.meta.version);
