@@ -122,7 +122,10 @@ scim_start() {
 	if ! test -d "$SCIM_DIR"
 	then
 		mkdir -p "$SCIM_DIR" || return 1
-		printf '%s\n' "SCIM_TOKEN=$SCIM_TOKEN" "$@" >"$SCIM_DIR/env"
+		for kv in "SCIM_TOKEN=$SCIM_TOKEN" "$@"
+		do
+			printf "%s='%s'\n" "${kv%%=*}" "$(printf '%s' "${kv#*=}" | sed "s/'/'\\\\''/g")"
+		done >"$SCIM_DIR/env"
 		test_at_exit "SCIM_DIR='$SCIM_DIR' scim_stop"
 	fi
 	rm -f "$SCIM_DIR/tls"
@@ -221,7 +224,7 @@ scim_fail_next() {
 	curl -s -f -k -H 'Content-Type: application/json' -d "$body" "$SCIM_ADMIN/fail" >/dev/null
 }
 
-# scim_log [clear]: the SCIM requests so far, one JSON array [method, path, ms, If-Match] a line.
+# scim_log [clear]: the SCIM requests so far, one JSON array [method, path, ms, If-Match, body, status] a line.
 scim_log() {
 	curl -s -f -k "$SCIM_ADMIN/log${1:+?clear=1}" | jq -c '.[]'
 }

@@ -26,7 +26,7 @@
 //   SCIM requests get that status (429 or 5xx) with Retry-After, as a busy
 //   provider answers;
 // - /_admin/log (GET): every SCIM request so far as [method, path (decoded), ms since
-//   start, If-Match, JSON body], /_admin/log?clear=1 empties it;
+//   start, If-Match, JSON body, status], /_admin/log?clear=1 empties it;
 // - the ETag layer above (scimmy-routers has none);
 // - filtering: scimmy's Filter matches attribute names as literal keys, so
 //   each resource is matched in a view that also holds its extension
@@ -242,6 +242,12 @@ app.get("/_admin/log", (req, res) => {
 });
 
 app.post("/oauth/token", express.urlencoded({extended: false}), (req, res) => {
+	const entry = ["POST", "/oauth/token", Date.now() - started, null, null, null];
+
+	log.push(entry);
+	res.on("finish", () => {
+		entry[5] = res.statusCode;
+	});
 	const [id, secret] = (env.SCIM_OAUTH ?? "").split(":");
 	let cid = req.body?.client_id, csecret = req.body?.client_secret;
 	const h = req.header("Authorization") ?? "";
@@ -274,8 +280,13 @@ app.use("/scim/v2", (req, res, next) => {
 	} catch {
 		/* as it came */
 	}
-	log.push([req.method, path, Date.now() - started, req.header("If-Match") ?? null,
-		req.body && Object.keys(req.body).length ? req.body : null]);
+	const entry = [req.method, path, Date.now() - started, req.header("If-Match") ?? null,
+		req.body && Object.keys(req.body).length ? req.body : null, null];
+
+	log.push(entry);
+	res.on("finish", () => {
+		entry[5] = res.statusCode;
+	});
 	if (failing.count > 0) {
 		failing.count--;
 		if (failing.retryAfter !== undefined)
