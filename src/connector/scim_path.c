@@ -126,9 +126,9 @@ scim_path_parse(const char *s, struct scim_path *p, char *why, size_t whylen)
 				colon = x;
 		if (!colon)
 			return bad(why, whylen, s, s, "expected a schema URN, a colon and an attribute");
-		for (const char *x = s; x < colon; x++)
-			if ((unsigned char)*x <= ' ' || *x == '"' || *x == '\\' || *x == ']' ||
-			    (unsigned char)*x == 0x7f)
+		for (const char *x = s; x < colon; x++) /* a URN is printable ASCII (RFC 8141) */
+			if ((unsigned char)*x <= ' ' || (unsigned char)*x >= 0x7f || *x == '"' || *x == '\\' ||
+			    *x == ']')
 				return bad(why, whylen, s, x, "a character a URN cannot have");
 		if (!((size_t)(colon - s) == strlen(SCIM_CORE_USER) &&
 		      !strncasecmp(s, SCIM_CORE_USER, strlen(SCIM_CORE_USER))) &&
@@ -151,6 +151,9 @@ scim_path_parse(const char *s, struct scim_path *p, char *why, size_t whylen)
 			if (parse_name(&q, &t->attr) < 0)
 				return bad(why, whylen, s, q, "expected a sub-attribute name in the filter");
 			p->nterms++;
+			for (size_t i = 0; i + 1 < p->nterms; i++)
+				if (!strcasecmp(p->terms[i].attr, t->attr))
+					return bad(why, whylen, s, q, "a sub-attribute the filter names twice");
 			if (*q != ' ')
 				return bad(why, whylen, s, q, "expected \" eq \" (the filter of a path takes eq, and)");
 			spaces(&q);

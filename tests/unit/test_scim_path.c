@@ -133,6 +133,8 @@ a_path_that_is_not_one_is_refused_saying_where(void **state)
 	tl_assert_contains(refused("urn:a b:c"), "a character a URN cannot have");
 	tl_assert_contains(refused("a[b eq 1 and c eq 2 and d eq 3 and e eq 4 and f eq 5].v"), "more terms");
 	tl_assert_contains(refused("user Name"), "unexpected characters at offset 4");
+	tl_assert_contains(refused("emails[type eq \"a\" and Type eq \"b\"].value"),
+			   "a sub-attribute the filter names twice");
 }
 
 static void
