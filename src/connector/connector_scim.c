@@ -1005,7 +1005,7 @@ version_keep(struct connector *c, const char *id, const struct resp *r, const js
 	const char *v = r && r->etag[0] ? r->etag : NULL;
 	size_t i;
 
-	/* before the provider is read, kept in case it has ETags */
+	/* before the provider is read (a lookup before the first create), kept in case it has ETags */
 	if ((c->sp.read && !c->sp.etag) || !id)
 		return;
 	if (!v && doc)
@@ -1620,6 +1620,10 @@ conn_scim_create(struct connector *c, const struct conn_request *rq, struct conn
 	out->ref[0] = '\0';
 	if (!body)
 		return -1;
+	if (provider_read(c, e) < 0) { /* whether it has ETags, before versions pile up */
+		json_decref(body);
+		return -1;
+	}
 	s = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	if (http(c, "POST", "/Users", s, NULL, "POST /Users", &r, e) < 0)
