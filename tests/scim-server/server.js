@@ -55,6 +55,54 @@ const users = new Map(); // id -> the resource as scimmy validated it (plain JSO
 const groups = new Map();
 let serial = 0;
 
+// Indexes, as a database would have them: the users by userName (without
+// case, for uniqueness) and by the values a filter "ATTR eq VALUE" most
+// often asks for. They only narrow what scimmy's Filter is matched
+// against; what matches is still scimmy's to say.
+const byName = new Map(); // lowercased userName -> id
+const indexed = ["userName", `${ENTERPRISE}:employeeNumber`, "externalId"];
+const byValue = new Map(indexed.map((a) => [a, new Map()])); // attr -> value -> Set of ids
+
+function indexValue(u, attr) {
+	const i = attr.lastIndexOf(":");
+
+	return i < 0 ? u[attr] : u[attr.slice(0, i)]?.[attr.slice(i + 1)];
+}
+
+function index(u, add) {
+	if (u.userName !== undefined) {
+		if (add)
+			byName.set(String(u.userName).toLowerCase(), u.id);
+		else
+			byName.delete(String(u.userName).toLowerCase());
+	}
+	for (const attr of indexed) {
+		const v = indexValue(u, attr), m = byValue.get(attr);
+
+		if (typeof v !== "string")
+			continue;
+		if (add)
+			(m.get(v) ?? m.set(v, new Set()).get(v)).add(u.id);
+		else
+			m.get(v)?.delete(u.id);
+	}
+}
+
+// The ids a filter can only match, when it is one "ATTR eq STRING" on an indexed attribute; else undefined.
+function candidates(filter) {
+	if (filter.length !== 1)
+		return undefined;
+	const keys = Object.keys(filter[0]);
+
+	if (keys.length !== 1)
+		return undefined;
+	const attr = indexed.find((a) => a.toLowerCase() === keys[0].toLowerCase()), e = filter[0][keys[0]];
+
+	if (!attr || !Array.isArray(e) || e.length !== 2 || e[0] !== "eq" || typeof e[1] !== "string")
+		return undefined;
+	return byValue.get(attr).get(e[1]) ?? new Set();
+}
+
 const plain = (x) => JSON.parse(JSON.stringify(x));
 const version = () => `W/"${++serial}"`;
 
@@ -62,6 +110,11 @@ const version = () => `W/"${++serial}"`;
 function taken(map, key, value, self) {
 	const v = String(value ?? "").toLowerCase();
 
+	if (map === users) {
+		const id = byName.get(v);
+
+		return id !== undefined && id !== self;
+	}
 	for (const [id, r] of map)
 		if (id !== self && String(r[key] ?? "").toLowerCase() === v)
 			return true;
@@ -106,10 +159,16 @@ function matchView(r) {
 function list(resource, all) {
 	if (!resource.filter)
 		return all;
-	const views = all.map(matchView);
-	const hit = new Set(resource.filter.match(views).map((v) => v.id));
+	const hit = new Set(resource.filter.match(all.map(matchView)).map((v) => v.id));
 
 	return all.filter((r) => hit.has(r.id));
+}
+
+function listUsers(resource) {
+	const ids = resource.filter ? candidates(resource.filter) : undefined;
+	const some = ids ? [...ids].map((id) => users.get(id)).filter((u) => u) : [...users.values()];
+
+	return list(resource, some.map(userView));
 }
 
 function notFound(id) {
@@ -129,7 +188,10 @@ SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseU
 		const u = {...data, id, meta: meta(old)};
 
 		delete u.groups;
+		if (old)
+			index(old, false);
 		users.set(id, u);
+		index(u, true);
 		return userView(u);
 	})
 	.egress((resource) => {
@@ -140,11 +202,15 @@ SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseU
 				throw notFound(resource.id);
 			return userView(u);
 		}
-		return list(resource, [...users.values()].map(userView));
+		return listUsers(resource);
 	})
 	.degress((resource) => {
-		if (!users.delete(resource.id))
+		const old = users.get(resource.id);
+
+		if (!old)
 			throw notFound(resource.id);
+		index(old, false);
+		users.delete(resource.id);
 		for (const g of groups.values())
 			if (g.members)
 				g.members = g.members.filter((m) => m.value !== resource.id);
