@@ -1573,6 +1573,7 @@ adopt(struct connector *c, const struct conn_request *rq, const struct resp *con
 		    !(uname = account_attr_find(rq->attrs, rq->nattrs, c->paths[i].name)) || !*uname)
 			continue;
 		how = "userName";
+		json_decref(doc); /* the correlate search's, which found none */
 		if ((got = find_one(c, "Users", p, uname, "", &doc, &res, e)) < 0)
 			goto out;
 		if (got && scim_path_get(&c->corr.p, res, &a, &have) == 1 && *have &&
