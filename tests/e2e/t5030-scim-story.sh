@@ -12,7 +12,8 @@
 # userName is adopted (409 on create); the provider answers 429 with
 # Retry-After during an apply, and apply waits. Then a joiner created
 # disabled and enabled on the first day, a project group revoked, a
-# leaver disabled and deleted 90 days later, a mover, a marriage, and a
+# leaver disabled and deleted 90 days later, a mover, a marriage, a name
+# with quotes, a backslash and non-ASCII from the HR export, and a
 # rehire of the leaver (a new user: the old userName is never handed out
 # again). After every apply the plan for that day is empty and the audit
 # chain verifies.
@@ -282,6 +283,20 @@ test_expect_success '2026-02-11: a marriage changes the names, not the userName'
 	jq -e ".id == \"$(jq -r .id before.json)\"" after.json &&
 	jq -e ".name.familyName == \"de Groot-Jansen\" and .displayName == \"Stijn de Groot-Jansen\"" after.json &&
 	jq -e ".userName == \"stijn.degroot@example.org\" and .emails[0].value == \"stijn.degroot@example.org\"" after.json
+'
+
+test_expect_success '2026-02-12: a name with quotes, a backslash and non-ASCII arrives as it is' '
+	awk -F";" -v OFS=";" -v id=$PROJECT "\$1 == id { \$2 = \"\\\"Lucas \\\"\\\"Luuk\\\"\\\" \\\\ Ærø\\\"\" } { print }" \
+		org/hr/persons.csv >p.new &&
+	grep "^$PROJECT;" p.new >row &&
+	test_must_contain row ";\"Lucas \"\"Luuk\"\" \\ Ærø\";" &&
+	mv p.new org/hr/persons.csv &&
+	R import --at 2026-02-12 >import.out 2>&1 &&
+	apply_ok 2026-02-12 &&
+	user $PROJECT >lucas.json &&
+	jq -e ".name.givenName == \"Lucas \\\"Luuk\\\" \\\\ Ærø\"" lucas.json &&
+	jq -e ".displayName | startswith(\"Lucas \\\"Luuk\\\" \\\\ Ærø \")" lucas.json &&
+	test "$(jq -r .userName lucas.json)" = lucas.rossi@example.org
 '
 
 test_expect_success '90 days after the leaver'"'"'s disable the user is deleted' '
