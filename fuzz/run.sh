@@ -27,7 +27,7 @@ esac
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 build=build-fuzz
-targets=${FUZZ_TARGETS:-"fuzz_decode fuzz_date fuzz_text fuzz_csv fuzz_json fuzz_config fuzz_expr fuzz_template fuzz_lua fuzz_known fuzz_plan fuzz_exec fuzz_ad"}
+targets=${FUZZ_TARGETS:-"fuzz_decode fuzz_date fuzz_text fuzz_csv fuzz_json fuzz_config fuzz_expr fuzz_template fuzz_lua fuzz_known fuzz_plan fuzz_exec fuzz_ad fuzz_scim"}
 CC=${FUZZ_CC:-clang}
 export CC
 

@@ -41,6 +41,6 @@ need_packages() {
 }
 
 # What building roster needs.
-BUILD_PACKAGES="gcc pkg-config meson ninja-build libsqlite3-dev libfyaml-dev libcsv-dev libutf8proc-dev libjansson-dev libsodium-dev libcmocka-dev liblua5.4-dev libldap-dev tzdata"
+BUILD_PACKAGES="gcc pkg-config meson ninja-build libsqlite3-dev libfyaml-dev libcsv-dev libutf8proc-dev libjansson-dev libsodium-dev libcmocka-dev liblua5.4-dev libldap-dev libcurl4-openssl-dev tzdata"
 # What its tests need besides.
 TEST_PACKAGES="sqlite3 jq valgrind clang libclang-rt-14-dev clang-format slapd ldap-utils openssl samba samba-dsdb-modules samba-ad-provision samba-vfs-modules iproute2"

@@ -12,12 +12,14 @@ extern const struct connector_ops connector_ad;
 extern const struct connector_ops connector_csv;
 extern const struct connector_ops connector_exec;
 extern const struct connector_ops connector_ldap;
+extern const struct connector_ops connector_scim;
 
 static const struct connector_ops *const all[] = {
 	&connector_ad,
 	&connector_csv,
 	&connector_exec,
 	&connector_ldap,
+	&connector_scim,
 };
 
 const struct connector_ops *

@@ -386,6 +386,9 @@ make_ref(struct build *b, size_t pidx, const struct cfg_attr *ca)
 	if (n && ka[n - 1].status != ACCT_DELETED) {
 		const char *v = known_attr(&ka[n - 1], ca->ref_attribute);
 
+		/* a scim account's id is its ref, given by the provider when it was made */
+		if (!v && !strcmp(ca->ref_attribute, "id") && !strcmp(b->rt->cfg->connector, "scim"))
+			v = ka[n - 1].ref;
 		return v ? v : "";
 	}
 	return "";
