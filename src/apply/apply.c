@@ -324,9 +324,10 @@ act(struct run *x, const struct plan_action *a, struct live *l, struct outcome *
 			}
 			rq.changed = changed;
 			rq.nchanged = n;
-			if ((n && x->ops->update(x->c, &rq, e) < 0) ||
-			    (found.enabled != a->enabled &&
-			     x->ops->set_enabled(x->c, &rq, a->enabled, &moved, e) < 0)) {
+			if (x->ops->adopt ? x->ops->adopt(x->c, &rq, &found, &moved, e) < 0
+					  : (n && x->ops->update(x->c, &rq, e) < 0) ||
+						    (found.enabled != a->enabled &&
+						     x->ops->set_enabled(x->c, &rq, a->enabled, &moved, e) < 0)) {
 				live_clear(&next);
 				goto out;
 			}

@@ -95,7 +95,8 @@ struct cli_asked {
 };
 
 static int
-asker_taken(void *ctx, const struct cfg_target *t, const char *attribute, const char *value, struct err *e)
+asker_taken(void *ctx, const struct cfg_target *t, const char *attribute, const char *value, const char *correlate,
+	    struct err *e)
 {
 	struct cli_asker *a = ctx;
 	struct cli_asked *q;
@@ -122,7 +123,7 @@ asker_taken(void *ctx, const struct cfg_target *t, const char *attribute, const 
 		return 0;
 	if (!q->c)
 		return err_set(e, ERR_TRANSIENT, "target \"%s\": %s", t->name, q->why);
-	return q->ops->taken(q->c, attribute, value, e);
+	return q->ops->taken(q->c, attribute, value, correlate, e);
 }
 
 void

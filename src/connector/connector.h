@@ -136,10 +136,26 @@ struct connector_ops {
 	/*
 	 * Optional, for unique attributes with check_target: 1 when some
 	 * object on the target — any, not only the accounts roster made —
-	 * holds value in attribute, 0 when none, -1 with e set. NULL: the
-	 * connector cannot tell, and only what roster knows counts.
+	 * holds value in attribute, other than the account whose correlate
+	 * attribute holds correlate (the person's own; NULL: none is), 0 when
+	 * none, -1 with e set. NULL: the connector cannot tell, and only what
+	 * roster knows counts.
 	 */
-	int (*taken)(struct connector *c, const char *attribute, const char *value, struct err *e);
+	int (*taken)(struct connector *c, const char *attribute, const char *value, const char *correlate,
+		     struct err *e);
+	/*
+	 * Optional: a create found its account on the target already (a rerun
+	 * after a crash, an account made outside roster) and takes it over.
+	 * rq is the create's, with rq->ref the found account's name and
+	 * rq->changed what differs; found is lookup's answer (read it before
+	 * any other call on c). Does what update and set_enabled would, and
+	 * whatever else the kind of target needs (ad: a new initial password,
+	 * delivered, for an account no one has used — its first one may have
+	 * gone with a create whose answer never came). out->ref: its new name
+	 * when it moved, else "". NULL: apply calls update and set_enabled.
+	 */
+	int (*adopt)(struct connector *c, const struct conn_request *rq, const struct conn_object *found,
+		     struct conn_result *out, struct err *e);
 };
 
 /* The connector for a target's connector: name, or NULL when roster has none of that kind (yet). */

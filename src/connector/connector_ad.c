@@ -649,9 +649,11 @@ conn_ad_create(struct connector *c, const struct conn_request *rq, struct conn_r
 	const char *names[2] = { rq_value(rq, "sAMAccountName"), rq_value(rq, "displayName") };
 	size_t base, upwd_len = 0;
 	struct one w;
+	struct err guid_err;
 	int rc = LDAP_OTHER, ret = -1;
 
 	password[0] = '\0';
+	err_init(&guid_err);
 	if (conn_ldap_add_prepare(c, rq, &p, e) < 0)
 		return -1;
 	/* the state and the password are the connector's: the mapping's own values of them go */
@@ -733,17 +735,19 @@ conn_ad_create(struct connector *c, const struct conn_request *rq, struct conn_r
 				   rq->correlate ? rq->correlate : "");
 		goto out;
 	}
-	/* the ref: the GUID the server gave it */
+	/*
+	 * The ref: the GUID the server gave it. When it cannot be read (the DC
+	 * went away just now) the account is there all the same: its password
+	 * is delivered still, and the next run links it by its correlate value.
+	 */
 	memset(&w, 0, sizeof(w));
 	if ((rc = read_one(c, p.dn, &w)) != LDAP_SUCCESS || !w.has_guid) {
-		conn_ldap_fail(c, rc == LDAP_SUCCESS ? LDAP_NO_SUCH_OBJECT : rc, "read objectGUID of", p.dn, e);
-		e->class = ERR_TRANSIENT; /* the next run finds it by its correlate value */
-		goto out;
+		conn_ldap_fail(c, rc == LDAP_SUCCESS ? LDAP_NO_SUCH_OBJECT : rc, "read objectGUID of", p.dn, &guid_err);
+		w.guid[0] = '\0';
 	}
-	snprintf(out->ref, sizeof(out->ref), "%s", w.guid);
 	if (ad->generate && ad->notify && notify(c, rq, w.guid, password, e) < 0) {
 		/* nobody has its password: no account, so that the next run makes it again */
-		char *dn = ad_ref_dn(c, w.guid);
+		char *dn = w.guid[0] ? ad_ref_dn(c, w.guid) : xstrdup(p.dn);
 		struct op d = { .kind = OP_DELETE, .dn = dn };
 
 		rc = conn_ldap_run(c, &d, NULL);
@@ -752,14 +756,111 @@ conn_ad_create(struct connector *c, const struct conn_request *rq, struct conn_r
 			   rq->employee_id ? rq->employee_id : "?",
 			   rc == LDAP_SUCCESS ? "was removed again"
 					      : "could not be removed again (reset its password by hand)");
-		out->ref[0] = '\0';
+		goto out;
+	}
+	if (!w.guid[0]) {
+		*e = guid_err;
+		e->class = ERR_TRANSIENT; /* the next run finds it by its correlate value */
+		err_prefix(e, "the account was made%s, but",
+			   ad->generate && ad->notify ? " and its password delivered" : "");
+		goto out;
+	}
+	snprintf(out->ref, sizeof(out->ref), "%s", w.guid);
+	ret = 0;
+out:
+	sodium_memzero(password, sizeof(password));
+	sodium_memzero(upwd, sizeof(upwd));
+	return ret;
+}
+
+/*
+ * A new initial password for the account at ref when no one has used it:
+ * its password is still to be changed (pwdLastSet 0) and nobody has logged
+ * on with it. Its first one may have gone with a create whose answer never
+ * came (the DC went away after the add), and then nobody has it. 0 (a new
+ * one set and delivered, or nothing to do), or -1 with e set.
+ */
+static int
+renew_if_unused(struct connector *c, const struct conn_request *rq, const char *ref, struct err *e)
+{
+	struct ad *ad = c->ext;
+	char *names[] = { (char *)"pwdLastSet", (char *)"logonCount", (char *)"lastLogonTimestamp", NULL };
+	char *dn = ad_ref_dn(c, ref);
+	const char *pls, *count;
+	char password[PASSWORD_LEN_MAX + 1];
+	unsigned char upwd[PASSWORD_UNICODEPWD_MAX(PASSWORD_LEN_MAX)];
+	const char *pnames[2] = { rq_value(rq, "sAMAccountName"), rq_value(rq, "displayName") };
+	size_t upwd_len = 0;
+	struct one w;
+	int rc, ret = -1;
+
+	password[0] = '\0';
+	memset(&w, 0, sizeof(w));
+	w.attrs = json_object();
+	w.names = names;
+	if ((rc = read_one(c, dn, &w)) != LDAP_SUCCESS) {
+		conn_ldap_fail(c, rc, "read", dn, e);
+		goto out;
+	}
+	pls = json_string_value(json_object_get(w.attrs, "pwdLastSet"));
+	count = json_string_value(json_object_get(w.attrs, "logonCount"));
+	if (!pls || strcmp(pls, "0") || (count && strcmp(count, "0")) ||
+	    json_object_get(w.attrs, "lastLogonTimestamp")) {
+		ret = 0; /* used, or its password set since: it is someone's */
+		goto out;
+	}
+	if (password_generate(password, sizeof(password), (size_t)ad->length, pnames, 2, e) < 0 ||
+	    password_unicodepwd(password, upwd, sizeof(upwd), &upwd_len, e) < 0)
+		goto out;
+	{
+		struct berval pv = { upwd_len, (char *)upwd }, *pvs[2] = { &pv, NULL };
+		struct berval zv = { 1, (char *)"0" }, *zvs[2] = { &zv, NULL };
+		LDAPMod pm = { LDAP_MOD_REPLACE | LDAP_MOD_BVALUES, (char *)"unicodePwd", { .modv_bvals = pvs } };
+		LDAPMod zm = { LDAP_MOD_REPLACE | LDAP_MOD_BVALUES, (char *)"pwdLastSet", { .modv_bvals = zvs } };
+		LDAPMod *mods[3] = { &pm, ad->must_change ? &zm : NULL, NULL };
+		struct op o = { .kind = OP_MODIFY, .dn = dn, .mods = mods };
+
+		rc = conn_ldap_run(c, &o, NULL);
+		sodium_memzero(upwd, sizeof(upwd));
+		if (rc != LDAP_SUCCESS) {
+			conn_ldap_fail(c, rc, "set a new initial password of", dn, e);
+			goto out;
+		}
+	}
+	if (notify(c, rq, ref, password, e) < 0) {
+		err_prefix(e,
+			   "%s: %s's account was taken over and given a new initial password, which could not be "
+			   "delivered (reset it by hand)",
+			   c->k.url, rq->employee_id ? rq->employee_id : "?");
 		goto out;
 	}
 	ret = 0;
 out:
 	sodium_memzero(password, sizeof(password));
 	sodium_memzero(upwd, sizeof(upwd));
+	json_decref(w.attrs);
+	free(dn);
 	return ret;
+}
+
+/* connector.h adopt: update and set_enabled, and a password for an account no one has used (renew_if_unused). */
+static int
+conn_ad_adopt(struct connector *c, const struct conn_request *rq, const struct conn_object *found,
+	      struct conn_result *out, struct err *e)
+{
+	struct ad *ad = c->ext;
+	int enabled = found->enabled; /* (found lives until the next call on c) */
+	char ref[sizeof(out->ref)];
+
+	out->ref[0] = '\0';
+	snprintf(ref, sizeof(ref), "%s", rq->ref ? rq->ref : "");
+	if (rq->nchanged && conn_ldap_update(c, rq, e) < 0)
+		return -1;
+	if (enabled != rq->enabled && conn_ad_set_enabled(c, rq, rq->enabled, out, e) < 0)
+		return -1;
+	if (ad->generate && ad->notify && *ref)
+		return renew_if_unused(c, rq, out->ref[0] ? out->ref : ref, e);
+	return 0;
 }
 
 const struct connector_ops connector_ad = {
@@ -778,4 +879,5 @@ const struct connector_ops connector_ad = {
 	.prefetch = conn_ldap_prefetch,
 	.wait = conn_ldap_wait,
 	.taken = conn_ldap_taken,
+	.adopt = conn_ad_adopt,
 };

@@ -2697,7 +2697,7 @@ each_context(struct connector *c, LDAP *ld, LDAPMessage *res, void *ctx)
 }
 
 int
-conn_ldap_taken(struct connector *c, const char *attribute, const char *value, struct err *e)
+conn_ldap_taken(struct connector *c, const char *attribute, const char *value, const char *correlate, struct err *e)
 {
 	char *attrs[] = { (char *)"namingContexts", NULL };
 	struct op root = {
@@ -2717,9 +2717,17 @@ conn_ldap_taken(struct connector *c, const char *attribute, const char *value, s
 		if (!c->whole)
 			c->whole = xstrdup(c->k.base);
 	}
+	/* (&(attribute=value)(!(correlate attribute=the person's value))): the person's own entry is not another's */
+	if (correlate && *correlate && c->t->correlate_attribute)
+		buf_adds(&filter, "(&");
 	buf_addf(&filter, "(%s=", attribute);
 	conn_ldap_filter_value(&filter, value);
 	buf_addch(&filter, ')');
+	if (correlate && *correlate && c->t->correlate_attribute) {
+		buf_addf(&filter, "(!(%s=", c->t->correlate_attribute);
+		conn_ldap_filter_value(&filter, correlate);
+		buf_adds(&filter, ")))");
+	}
 	{
 		struct op o = { .kind = OP_SEARCH,
 				.dn = c->whole,

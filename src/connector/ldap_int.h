@@ -230,6 +230,7 @@ int conn_ldap_remove(struct connector *c, const struct conn_request *rq, struct 
 int conn_ldap_permission(struct connector *c, const struct conn_request *rq, const char *perm, int add, struct err *e);
 int conn_ldap_prefetch(struct connector *c, const char *const *values, size_t n, struct err *e);
 int conn_ldap_wait(struct connector *c, const struct conn_late *late, struct err *e);
-int conn_ldap_taken(struct connector *c, const char *attribute, const char *value, struct err *e);
+int conn_ldap_taken(struct connector *c, const char *attribute, const char *value, const char *correlate,
+		    struct err *e);
 
 #endif

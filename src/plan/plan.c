@@ -78,7 +78,8 @@ struct build {
 	civil_day at;
 	int one; /* planning one person only */
 	/* plan_options' check_target question */
-	int (*ask)(void *ctx, const struct cfg_target *t, const char *attribute, const char *value, struct err *e);
+	int (*ask)(void *ctx, const struct cfg_target *t, const char *attribute, const char *value,
+		   const char *correlate, struct err *e);
 	void *ask_ctx;
 	struct pinfo *pi;
 	size_t npi;
@@ -178,7 +179,11 @@ is_free(struct build *b, size_t pidx, size_t ai, const char *value, size_t own)
 	if (!ca->check_target || !b->ask)
 		return 1;
 	err_init(&e);
-	if ((got = b->ask(b->ask_ctx, b->rt->cfg, ca->name, value, &e)) < 0) {
+	/* the person's own account, made but not known (a create whose answer was lost), is no one else's */
+	if ((got = b->ask(b->ask_ctx, b->rt->cfg, ca->name, value,
+			  b->rt->cfg->correlate_field ? rules_record_lookup(&b->rec, b->rt->cfg->correlate_field)
+						      : NULL,
+			  &e)) < 0) {
 		problem(b, pidx,
 			"attribute \"%s\": cannot ask the target whether a value is free (check_target): %.1500s",
 			ca->name, e.msg);

@@ -91,12 +91,15 @@ struct plan_options {
 	const char *person; /* NULL: everyone; else only that employee_id */
 	/*
 	 * Unique attributes with check_target: is value held by some object on
-	 * target t that roster does not know of? 1 yes, 0 no, -1 cannot tell
-	 * (why in e: the person gets a problem instead of a value). Called only
-	 * for values no known account holds, for one target from one thread at
-	 * a time. NULL: only what roster knows counts.
+	 * target t that roster does not know of, other than the person's own
+	 * account (the one whose correlate attribute holds correlate; NULL: the
+	 * target has no correlate)? 1 yes, 0 no, -1 cannot tell (why in e: the
+	 * person gets a problem instead of a value). Called only for values no
+	 * known account holds, for one target from one thread at a time. NULL:
+	 * only what roster knows counts.
 	 */
-	int (*taken)(void *ctx, const struct cfg_target *t, const char *attribute, const char *value, struct err *e);
+	int (*taken)(void *ctx, const struct cfg_target *t, const char *attribute, const char *value,
+		     const char *correlate, struct err *e);
 	void *taken_ctx;
 };
 

@@ -439,3 +439,64 @@ samba_modify() {
 samba_unicodepwd() {
 	printf '"%s"' "$1" | iconv -f UTF-8 -t UTF-16LE | base64 -w0
 }
+
+# samba_example_ous CONTRACTS: an OU under $SAMBA_USERS for every department
+# code of the contracts file that has none yet (ICT, FIN and HR are there).
+samba_example_ous() {
+	for dept in $(sed 1d "$1" | cut -d";" -f5 | sort -u)
+	do
+		case $dept in
+		ICT | FIN | HR) ;;
+		*) printf "dn: OU=%s,%s\nobjectClass: organizationalUnit\n\n" "$dept" "$SAMBA_USERS" ;;
+		esac
+	done | samba_add
+}
+
+# samba_example_target: roster.yaml on stdin (roster init's example) with
+# its targets replaced by one ad target "directory" on our DC: accounts
+# under OU=<department>,$SAMBA_USERS, global security groups, generated
+# passwords handed to ../notify.sh (next to the folder of roster.yaml),
+# accountExpires, correlation by employeeID.
+samba_example_target() {
+	awk -v url="$SAMBA_URL" -v bind="$SAMBA_BIND_DN" -v users="$SAMBA_USERS" -v groups="$SAMBA_GROUPS" \
+		-v ca="$SAMBA_CA" '
+	/^targets:/ {
+		print
+		print "  - name: directory"
+		print "    connector: ad"
+		print "    url: " url
+		print "    ca_file: " ca
+		print "    bind_dn: " bind
+		print "    bind_password: ${env:AD_PASSWORD}"
+		print "    timeout: 10"
+		print "    dn: \"CN={account.cn},OU={contract.department.code}," users "\""
+		print "    groups: {base: \"" groups "\", create_missing: true, scope: global}"
+		print "    password: {generate: true, length: 20, must_change: true}"
+		print "    account_expires: true"
+		print "    notify: [../notify.sh]"
+		print "    correlate: {attribute: employeeID, field: employee_id}"
+		print "    lifecycle: {create_before: 14, enable_before: 0, disable_after: 0, delete_after: 90, bridge_gap: 7}"
+		print "    attributes:"
+		print "      employeeID: \"{employee_id}\""
+		print "      sAMAccountName:"
+		print "        unique: [\"{given_name|first:1|ascii|alnum|lower}{family_name_full|ascii|alnum|lower}\"]"
+		print "        max_length: 20"
+		print "        check_target: true"
+		print "        update: false"
+		print "      userPrincipalName: {template: \"{account.sAMAccountName}@example.org\", update: false}"
+		print "      cn: {unique: [\"{display_name}\"], iterate: \"{display_name} ({n})\", check_target: true}"
+		print "      displayName: \"{display_name}\""
+		print "      givenName: \"{given_name}\""
+		print "      sn: \"{family_name_full}\""
+		print "      mail: \"{given_name|ascii|alnum|lower}.{family_name_full|ascii|alnum|lower}@example.org\""
+		print "      department: \"{contract.department.name}\""
+		print "      title: \"{contract.title.name}\""
+		print "      manager: {ref: manager, attribute: dn}"
+		skip = 1
+		next
+	}
+	skip && /^rules:/ { skip = 0 }
+	skip { next }
+	{ print }
+	'
+}

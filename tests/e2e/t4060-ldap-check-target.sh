@@ -79,6 +79,20 @@ test_expect_success 'known accounts are not asked about: a second plan has nothi
 	test "$(jq ".actions | length" again.json)" = 0
 '
 
+test_expect_success 'the person'"'"'s own entry, made but not known (a create whose answer was lost), is not another'"'"'s' '
+	printf "100998;Nieuwe;N.;;Persoon;;;B;np@example.net;06-2;100002\n" >>org/hr/persons.csv &&
+	printf "C100998;100998;01-01-2026;;ICT;ICT;F018;Ontwikkelaar;4100;Utrecht;1,0;employee;100002\n" \
+		>>org/hr/contracts.csv &&
+	roster -c org/roster.yaml import --at 2026-01-05 >out 2>&1 &&
+	printf "dn: uid=nieuwe.persoon,ou=ICT,ou=people,%s\nobjectClass: inetOrgPerson\nuid: nieuwe.persoon\ncn: Nieuwe Persoon\nsn: Persoon\nemployeeNumber: 100998\n" \
+		"$BASE" | slapd_add &&
+	roster -c org/roster.yaml plan --at 2026-01-05 --json >own.json &&
+	test "$(uid_of own.json 100998)" = nieuwe.persoon &&
+	roster -c org/roster.yaml apply --at 2026-01-05 --yes --json >own-apply.json &&
+	test "$(jq .adopted own-apply.json)" = 1 &&
+	test "$(slapd_search -b "$BASE" "(employeeNumber=100998)" 1.1 | grep -c "^dn: ")" = 1
+'
+
 test_expect_success 'the directory down while a new person is planned: a problem, exit 1' '
 	printf "100999;Martijn;M.;;Koster;;;B;mk@example.net;06-1;100002\n" >>org/hr/persons.csv &&
 	printf "C100999;100999;01-01-2026;;ICT;ICT;F018;Ontwikkelaar;4100;Utrecht;1,0;employee;100002\n" \
