@@ -15,11 +15,7 @@ extern const struct connector_ops connector_ldap;
 extern const struct connector_ops connector_scim;
 
 static const struct connector_ops *const all[] = {
-	&connector_ad,
-	&connector_csv,
-	&connector_exec,
-	&connector_ldap,
-	&connector_scim,
+	&connector_ad, &connector_csv, &connector_exec, &connector_ldap, &connector_scim,
 };
 
 const struct connector_ops *
