@@ -284,7 +284,7 @@ act(struct run *x, const struct plan_action *a, struct live *l, struct outcome *
 	case OP_CREATE: {
 		struct live next;
 		struct conn_object found;
-		struct conn_result moved = { "" };
+		struct conn_result moved = { "", 0 };
 		const char *corr;
 		int got = 0;
 
@@ -337,6 +337,8 @@ act(struct run *x, const struct plan_action *a, struct live *l, struct outcome *
 		} else if (x->ops->create(x->c, &rq, &res, e) < 0) {
 			live_clear(&next);
 			goto out;
+		} else if (res.adopted) {
+			out->adopted = 1; /* found by the create itself, not by the lookup before it */
 		}
 		live_clear(l);
 		*l = next;

@@ -67,6 +67,7 @@ struct conn_late {
 /* What a connector gives back from create and move: its name for the account. */
 struct conn_result {
 	char ref[1024];
+	int adopted; /* create: the target had the account (a name taken by it: 409, rc 68) and it was taken over */
 };
 
 struct connector_ops {

@@ -721,6 +721,7 @@ conn_ad_create(struct connector *c, const struct conn_request *rq, struct conn_r
 		err_init(&le);
 		if ((got = adopt(c, rq, out, &le)) == 1) {
 			err_init(e);
+			out->adopted = 1;
 			ret = 0;
 			goto out;
 		}

@@ -22,7 +22,7 @@
  * A connector that pipelines (connector.h: wait) is waited for after each
  * line, so a line's answer is its operation's.
  *
- * Output: {"ok":true,…} with ref (create, move), found/ref/enabled/attrs/
+ * Output: {"ok":true,…} with ref (create, move) and adopted (create), found/ref/enabled/attrs/
  * permissions (lookup), count and objects (list); or {"ok":false,
  * "class":"transient","message":"…"}; always "ms", the time it took (in
  * milliseconds, a fraction).
@@ -170,8 +170,10 @@ run_line(const struct connector_ops *ops, struct connector *c, const struct conf
 	if (!op) {
 		err_set(e, ERR_INVALID, "a line without \"op\"");
 	} else if (!strcmp(op, "create")) {
-		if (!(ret = ops->create(c, &rq, &res, e)))
+		if (!(ret = ops->create(c, &rq, &res, e))) {
 			json_object_set_new(out, "ref", json_string(res.ref));
+			json_object_set_new(out, "adopted", json_boolean(res.adopted));
+		}
 	} else if (!strcmp(op, "lookup")) {
 		struct conn_object o;
 		int got = ops->lookup(c, str(in, "value") ? str(in, "value") : "", &o, e);

@@ -239,6 +239,7 @@ test_expect_success 'a taken sAMAccountName: this person'"'"'s account is adopte
 	# 1001 again, under another cn: the same person (employeeID 1001) holds jdevries
 	create 1001 "Jan de Vries 2" jdevries | drive &&
 	answer 1 .ok true &&
+	answer 1 .adopted true &&
 	answer 1 .ref "$(cat jan.ref)" &&
 	test "$(wc -l <notified.jsonl)" = 2 &&
 	# 1003 wants jdevries too: someone else holds it
