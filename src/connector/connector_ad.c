@@ -30,6 +30,7 @@
  */
 #include <jansson.h>
 #include <ldap.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,17 @@
 #define NOTIFY_OUT_MAX (64 * 1024)
 
 /* The ad connector's own keys, and what it keeps for the groups it makes. */
+struct notify_job;
+
+#define NOTIFY_INFLIGHT 4 /* notifications running while the next accounts are made */
+
+static void notify_collect(struct connector *c, int report);
+
 struct ad {
+	struct notify_job *jobs[NOTIFY_INFLIGHT]; /* running, oldest first */
+	size_t njobs;
+	struct late_ad *late; /* notifications that failed: wait() tells */
+	size_t nlate, late_cap;
 	int generate; /* password: generate: (1 unless false) */
 	long length;
 	int must_change;
@@ -75,6 +86,7 @@ ad_free(struct ad *a)
 		free(a->notify[i]);
 	free(a->notify);
 	free(a->notify_path);
+	free(a->late);
 	free(a);
 }
 
@@ -365,6 +377,8 @@ conn_ad_close(struct connector *c)
 {
 	if (!c)
 		return;
+	while (c->ext && ((struct ad *)c->ext)->njobs)
+		notify_collect(c, 0); /* (not waited for: a failed one still takes its account away) */
 	ad_free(c->ext);
 	c->ext = NULL;
 	conn_ldap_close(c);
@@ -501,16 +515,13 @@ conn_ad_move(struct connector *c, const struct conn_request *rq, struct conn_res
  * 0, or -1 with e set (the program could not run, or did not exit 0).
  */
 static int
-notify(struct connector *c, const struct conn_request *rq, const char *ref, const char *password, struct err *e)
+notify_input(struct connector *c, const struct conn_request *rq, const char *ref, const char *password, struct buf *in,
+	     struct err *e)
 {
-	struct ad *ad = c->ext;
 	json_t *doc = json_object(), *acct = json_object(), *mgr = json_null();
 	const char *mdn = NULL;
 	char *head = NULL;
-	struct buf in = BUF_INIT;
-	struct spawn s;
-	struct spawn_result r;
-	int ret = -1;
+	size_t plen = strlen(password);
 
 	for (size_t i = 0; i < rq->nattrs; i++) {
 		json_object_set_new(acct, rq->attrs[i].name, json_string(rq->attrs[i].value));
@@ -541,30 +552,40 @@ notify(struct connector *c, const struct conn_request *rq, const char *ref, cons
 	/*
 	 * The password goes in last, by hand: jansson would keep copies of it
 	 * that it frees unwiped. A generated password needs no JSON escaping
-	 * (password.h: PASSWORD_SYMBOLS).
+	 * (password.h: PASSWORD_SYMBOLS). The room for it is made first, so no
+	 * copy of it is left behind by a buffer that grows.
 	 */
 	head = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
 	if (!head)
 		return err_set(e, ERR_INTERNAL, "%s: notify: cannot make the JSON document", c->k.url);
-	buf_add(&in, head, strlen(head) - 1); /* without its closing brace */
+	buf_reserve(in, strlen(head) + plen + 32);
+	buf_add(in, head, strlen(head) - 1); /* without its closing brace */
 	free(head);
-	buf_adds(&in, ",\"password\":\"");
-	buf_adds(&in, password);
-	buf_adds(&in, "\"}\n");
+	buf_adds(in, ",\"password\":\"");
+	buf_adds(in, password);
+	buf_adds(in, "\"}\n");
+	return 0;
+}
+
+/* Runs the notify program with in on its stdin. Touches nothing of c but its keys: any thread may. */
+static int
+notify_run(const struct connector *c, const struct buf *in, struct err *e)
+{
+	const struct ad *ad = c->ext;
+	struct spawn s;
+	struct spawn_result r;
 
 	memset(&s, 0, sizeof(s));
 	s.path = ad->notify_path;
 	s.argv = (const char *const *)ad->notify;
-	s.input = in.s;
-	s.input_len = in.len;
+	s.input = in->s;
+	s.input_len = in->len;
 	s.out_max = NOTIFY_OUT_MAX;
 	s.timeout_ms = c->k.timeout * 1000;
 	s.grace_ms = 1000;
-	if (spawn_run(&s, &r, e) < 0) {
-		err_prefix(e, "%s: notify", c->k.url);
-		goto out;
-	}
+	if (spawn_run(&s, &r, e) < 0)
+		return err_prefix(e, "%s: notify", c->k.url);
 	if (!r.exited || r.code) {
 		char how[128];
 
@@ -572,14 +593,133 @@ notify(struct connector *c, const struct conn_request *rq, const char *ref, cons
 		err_set(e, ERR_PERMANENT, "%s: notify: %s %s%s%.300s", c->k.url, ad->notify[0], how,
 			r.err_len ? ": " : "", r.err_len ? r.err : "");
 		spawn_result_release(&r);
-		goto out;
+		return -1;
 	}
 	spawn_result_release(&r);
-	ret = 0;
-out:
-	if (in.s)
-		sodium_memzero(in.s, in.cap);
-	buf_release(&in);
+	return 0;
+}
+
+static void
+wipe_buf(struct buf *b)
+{
+	if (b->s)
+		sodium_memzero(b->s, b->cap);
+	buf_release(b);
+}
+
+/* The password handed to the notify program, waiting for it. 0, or -1 with e set. */
+static int
+notify(struct connector *c, const struct conn_request *rq, const char *ref, const char *password, struct err *e)
+{
+	struct buf in = BUF_INIT;
+	int ret = notify_input(c, rq, ref, password, &in, e) < 0 ? -1 : notify_run(c, &in, e);
+
+	wipe_buf(&in);
+	return ret;
+}
+
+/*
+ * A notification run on a thread of its own while the next accounts are
+ * made: the DC hashing the next password and the program delivering this
+ * one overlap. wait() (and close) collect them; one that failed removes its
+ * account again, as a notification run in line does, and fails its create.
+ */
+struct notify_job {
+	pthread_t th;
+	const struct connector *c;
+	struct buf in; /* the document, the password in it: wiped when done */
+	size_t tag;
+	char guid[AD_GUID_STR_MAX];
+	char employee_id[64];
+	int rc;
+	struct err e;
+};
+
+struct late_ad {
+	size_t tag;
+	struct err e;
+};
+
+static void *
+notify_main(void *arg)
+{
+	struct notify_job *j = arg;
+
+	err_init(&j->e);
+	j->rc = notify_run(j->c, &j->in, &j->e);
+	return NULL;
+}
+
+/* Waits for the oldest notification; a failed one removes its account and is kept for wait(). */
+static void
+notify_collect(struct connector *c, int report)
+{
+	struct ad *ad = c->ext;
+	struct notify_job *j = ad->jobs[0];
+
+	pthread_join(j->th, NULL);
+	wipe_buf(&j->in);
+	memmove(ad->jobs, ad->jobs + 1, (ad->njobs - 1) * sizeof(*ad->jobs));
+	ad->njobs--;
+	if (j->rc < 0) {
+		/* nobody has its password: no account, so that the next run makes it again */
+		char *dn = ad_ref_dn(c, j->guid);
+		struct op d = { .kind = OP_DELETE, .dn = dn };
+		int rc = conn_ldap_run(c, &d, NULL);
+
+		free(dn);
+		err_prefix(&j->e, "%s: the password of %s's new account could not be delivered; the account %s",
+			   c->k.url, j->employee_id,
+			   rc == LDAP_SUCCESS ? "was removed again"
+					      : "could not be removed again (reset its password by hand)");
+		if (report) {
+			XGROW(ad->late, ad->late_cap, ad->nlate + 1);
+			ad->late[ad->nlate].tag = j->tag;
+			ad->late[ad->nlate++].e = j->e;
+		}
+	}
+	free(j);
+}
+
+/*
+ * Hands the password of the new account ref to the notify program on a
+ * thread of its own: 0, or -1 with e set when it cannot start (nothing
+ * started: the caller notifies in line).
+ */
+static int
+notify_start(struct connector *c, const struct conn_request *rq, const char *ref, const char *password, struct err *e)
+{
+	struct ad *ad = c->ext;
+	struct notify_job *j;
+
+	if (ad->njobs == NOTIFY_INFLIGHT)
+		notify_collect(c, 1);
+	j = xcalloc(1, sizeof(*j));
+	j->c = c;
+	j->tag = rq->tag;
+	snprintf(j->guid, sizeof(j->guid), "%s", ref);
+	snprintf(j->employee_id, sizeof(j->employee_id), "%s", rq->employee_id ? rq->employee_id : "?");
+	if (notify_input(c, rq, ref, password, &j->in, e) < 0 || pthread_create(&j->th, NULL, notify_main, j)) {
+		wipe_buf(&j->in);
+		free(j);
+		return -1;
+	}
+	ad->jobs[ad->njobs++] = j;
+	return 0;
+}
+
+static int
+conn_ad_wait(struct connector *c, const struct conn_late *late, struct err *e)
+{
+	struct ad *ad = c->ext;
+	int ret;
+
+	while (ad->njobs)
+		notify_collect(c, 1);
+	ret = conn_ldap_wait(c, late, e);
+	for (size_t i = 0; i < ad->nlate; i++)
+		late->failed(late->ctx, ad->late[i].tag, &ad->late[i].e);
+	ad->nlate = 0;
 	return ret;
 }
 
@@ -746,6 +886,13 @@ conn_ad_create(struct connector *c, const struct conn_request *rq, struct conn_r
 		conn_ldap_fail(c, rc == LDAP_SUCCESS ? LDAP_NO_SUCH_OBJECT : rc, "read objectGUID of", p.dn, &guid_err);
 		w.guid[0] = '\0';
 	}
+	if (ad->generate && ad->notify && w.guid[0] && notify_start(c, rq, w.guid, password, e) == 0) {
+		/* delivered while the next accounts are made (wait collects it) */
+		snprintf(out->ref, sizeof(out->ref), "%s", w.guid);
+		ret = 0;
+		goto out;
+	}
+	err_init(e);
 	if (ad->generate && ad->notify && notify(c, rq, w.guid, password, e) < 0) {
 		/* nobody has its password: no account, so that the next run makes it again */
 		char *dn = w.guid[0] ? ad_ref_dn(c, w.guid) : xstrdup(p.dn);
@@ -878,7 +1025,7 @@ const struct connector_ops connector_ad = {
 	.remove = conn_ldap_remove,
 	.permission = conn_ldap_permission,
 	.prefetch = conn_ldap_prefetch,
-	.wait = conn_ldap_wait,
+	.wait = conn_ad_wait,
 	.taken = conn_ldap_taken,
 	.adopt = conn_ad_adopt,
 };

@@ -6,7 +6,7 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-static inline void
+void
 buf_reserve(struct buf *b, size_t extra)
 {
 	if (b->len + extra + 1 > b->cap)

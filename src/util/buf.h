@@ -19,6 +19,8 @@ struct buf {
 		NULL, 0, 0                                                                                             \
 	}
 
+/* Makes room for extra more bytes (and the NUL), so that adding them moves nothing. */
+void buf_reserve(struct buf *b, size_t extra);
 void buf_add(struct buf *b, const void *data, size_t n);
 void buf_adds(struct buf *b, const char *s);
 void buf_addch(struct buf *b, char c);
