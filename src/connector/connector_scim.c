@@ -53,6 +53,11 @@
 #define BUSY_TRIES 3		    /* 429/503 with Retry-After: asked again this many times */
 #define TOKEN_MAX 8192		    /* bytes of an OAuth 2.0 access token */
 #define PATCHOP "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+#define INFLIGHT 8	      /* requests in flight at once (creates, prefetch searches) */
+#define PREFETCH_CHUNK 50     /* correlate values per prefetch search (its URL stays under ~8 KiB) */
+#define LATE_TRIES 3	      /* a pipelined request that failed transiently: sent this many times */
+#define DOWN_AFTER 3	      /* pipelined requests without an answer in a row: the rest go one at a time */
+#define MEMBERS_PER_PATCH 500 /* new members of one group in one PATCH */
 
 enum auth_kind { AUTH_BEARER, AUTH_BASIC, AUTH_OAUTH2 };
 
@@ -119,9 +124,37 @@ struct connector {
 	struct arena group_keys;
 	/* what lookup hands out, until the next call */
 	struct arena view;
+	/* pipelining: requests sent and not answered yet (pipe.h below) */
+	CURLM *m;
+	struct slot *slots; /* INFLIGHT of them */
+	size_t nrunning;
+	struct job **q; /* waiting to be sent (new, or again after a wait) */
+	size_t nq, q_cap;
+	struct job **conflicts; /* creates that met 409: adopted at the barrier */
+	size_t nconflicts, conflicts_cap;
+	struct late_ev *late; /* what wait() reports */
+	size_t nlate, late_cap;
+	struct strmap created; /* employee_id -> index into created_id: users made this batch */
+	char **created_id;
+	size_t ncreated, created_cap;
+	struct arena created_keys;
+	struct gathered *gath; /* grants gathered until the barrier: one PATCH per group */
+	size_t ngath, gath_cap;
+	int fails_row, down; /* pipelined requests without any answer in a row; down: one at a time */
+	/* prefetch: the users of a batch's correlate values, found with a few searches */
+	int pf_on;
+	struct strmap pf; /* lowercased value -> index into pf_hits */
+	struct pf_hit *pf_hits;
+	size_t npf, pf_cap;
+	struct arena pf_keys;
+	int pf_bad; /* a search's answer that cannot be used: lookups ask one by one */
+	struct err pf_err;
 };
 
 static int curl_ready;
+
+static void settle(struct connector *c);
+static const char *ref_of(struct connector *c, const struct conn_request *rq);
 
 /* ---- small things ---- */
 
@@ -895,6 +928,7 @@ http(struct connector *c, const char *method, const char *path, const char *body
 			goto out;
 		}
 		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &r->status);
+		c->fails_row = c->down = 0; /* it answers: requests may go in flight again */
 		if (r->status == 401 && c->k.auth == AUTH_OAUTH2 && !reauth++) {
 			c->access_until = 0; /* expired early, or revoked: a new one */
 			continue;
@@ -1221,6 +1255,8 @@ out:
 	return ret;
 }
 
+static int pf_answer(struct connector *c, const char *value, struct conn_object *out, struct err *e);
+
 static int
 conn_scim_lookup(struct connector *c, const char *value, struct conn_object *out, struct err *e)
 {
@@ -1228,6 +1264,9 @@ conn_scim_lookup(struct connector *c, const char *value, struct conn_object *out
 	int got;
 
 	arena_release(&c->view);
+	if ((got = pf_answer(c, value, out, e)) != 2)
+		return got;
+	settle(c); /* a search of its own: after what is in flight */
 	if ((got = find_one(c, "Users", &c->corr.p, value, "", &doc, &res, e)) == 1) {
 		if (object_of(c, res, &c->view, out, e) < 0)
 			got = -1;
@@ -1609,8 +1648,9 @@ out:
 	return ret;
 }
 
+/* A create sent and answered here (the provider did not answer pipelined requests: one at a time). */
 static int
-conn_scim_create(struct connector *c, const struct conn_request *rq, struct conn_result *out, struct err *e)
+create_now(struct connector *c, const struct conn_request *rq, struct conn_result *out, struct err *e)
 {
 	json_t *body = user_body(c, rq->attrs, rq->nattrs, rq->enabled, e), *doc = NULL;
 	struct resp r = { 0 };
@@ -1664,12 +1704,14 @@ out:
 	return ret;
 }
 
+/* Every change below is a barrier: what is in flight is answered first, so one user's changes keep their order. */
 static int
 conn_scim_update(struct connector *c, const struct conn_request *rq, struct err *e)
 {
 	if (!rq->nchanged)
 		return 0;
-	return modify(c, rq->ref, rq->changed, rq->nchanged, -1, e);
+	settle(c);
+	return modify(c, ref_of(c, rq), rq->changed, rq->nchanged, -1, e);
 }
 
 static int
@@ -1677,7 +1719,8 @@ conn_scim_set_enabled(struct connector *c, const struct conn_request *rq, int en
 		      struct err *e)
 {
 	out->ref[0] = '\0'; /* the id stays */
-	return modify(c, rq->ref, NULL, 0, enabled, e);
+	settle(c);
+	return modify(c, ref_of(c, rq), NULL, 0, enabled, e);
 }
 
 static int
@@ -1685,26 +1728,28 @@ conn_scim_remove(struct connector *c, const struct conn_request *rq, struct err 
 {
 	struct buf path = BUF_INIT, what = BUF_INIT;
 	struct resp r = { 0 };
+	const char *id;
 	int ret = -1;
 
-	if (!rq->ref || !*rq->ref)
+	settle(c);
+	if (!(id = ref_of(c, rq)) || !*id)
 		return err_set(e, ERR_NOTFOUND, "%s: account of %s: no id", c->k.url,
 			       rq->employee_id ? rq->employee_id : "?");
-	add_id_path(c, &path, "Users", rq->ref);
+	add_id_path(c, &path, "Users", id);
 	buf_addf(&what, "DELETE %s", path.s);
 	for (int attempt = 0;; attempt++) {
-		if (http(c, "DELETE", path.s, NULL, version_of(c, rq->ref), what.s, &r, e) < 0)
+		if (http(c, "DELETE", path.s, NULL, version_of(c, id), what.s, &r, e) < 0)
 			goto out;
 		if (r.status == 204 || r.status == 200) {
-			version_forget(c, rq->ref);
+			version_forget(c, id);
 			ret = 0;
 			goto out;
 		}
 		if (attempt == 0 && r.status == 412) {
 			json_t *doc;
 
-			version_forget(c, rq->ref);
-			if (get_resource(c, "Users", rq->ref, &doc, e) < 0)
+			version_forget(c, id);
+			if (get_resource(c, "Users", id, &doc, e) < 0)
 				goto out;
 			json_decref(doc);
 			continue;
@@ -1810,25 +1855,48 @@ out:
 	return ret;
 }
 
-/* Adds or removes member uid by PATCH: 0 done, 1 the group is gone, -1 error. */
+/* "member ID" or "N members" (n > 1) */
+static void
+add_members_what(struct buf *b, const char *const *uids, size_t n)
+{
+	if (n == 1)
+		buf_addf(b, "member %s", uids[0]);
+	else
+		buf_addf(b, "%zu members", n);
+}
+
+/*
+ * Adds members uids (n of them, n >= 1), or removes member uids[0] (n 1),
+ * by PATCH: 0 done, 1 the group is gone, -1 error.
+ */
 static int
-member_patch(struct connector *c, const char *gid, const char *name, const char *uid, int add, struct err *e)
+member_patch(struct connector *c, const char *gid, const char *name, const char *const *uids, size_t n, int add,
+	     struct err *e)
 {
 	struct buf path = BUF_INIT, what = BUF_INIT, sel = BUF_INIT;
 	struct resp r = { 0 };
-	json_t *body;
+	json_t *body = NULL;
 	char *s;
 	int ret = -1;
 
 	add_id_path(c, &path, "Groups", gid);
-	buf_addf(&what, "PATCH %s (%s member %s of \"%s\")", path.s, add ? "add" : "remove", uid, name);
+	buf_addf(&what, "PATCH %s (%s ", path.s, add ? "add" : "remove");
+	add_members_what(&what, uids, n);
+	buf_addf(&what, " of \"%s\")", name);
 	buf_adds(&sel, "members[value eq ");
-	buf_add_json_str(&sel, uid);
+	buf_add_json_str(&sel, uids[0]);
 	buf_addch(&sel, ']');
-	body = add ? json_pack("{s:[s], s:[{s:s, s:s, s:[{s:s}]}]}", "schemas", PATCHOP, "Operations", "op", "add",
-			       "path", "members", "value", "value", uid)
-		   : json_pack("{s:[s], s:[{s:s, s:s}]}", "schemas", PATCHOP, "Operations", "op", "remove", "path",
-			       sel.s);
+	if (add) {
+		json_t *vals = json_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(vals, json_pack("{s:s}", "value", uids[i]));
+		body = json_pack("{s:[s], s:[{s:s, s:s, s:o}]}", "schemas", PATCHOP, "Operations", "op", "add", "path",
+				 "members", "value", vals);
+	} else {
+		body = json_pack("{s:[s], s:[{s:s, s:s}]}", "schemas", PATCHOP, "Operations", "op", "remove", "path",
+				 sel.s);
+	}
 	s = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
 	for (int attempt = 0; s; attempt++) {
@@ -1865,19 +1933,22 @@ out:
 	return ret;
 }
 
-/* Adds or removes member uid by GET and PUT of the whole group: 0 done, 1 the group is gone, -1 error. */
+/* As member_patch, by GET and PUT of the whole group. */
 static int
-member_put(struct connector *c, const char *gid, const char *name, const char *uid, int add, struct err *e)
+member_put(struct connector *c, const char *gid, const char *name, const char *const *uids, size_t n, int add,
+	   struct err *e)
 {
 	struct buf path = BUF_INIT, what = BUF_INIT;
 	struct resp r = { 0 };
 	int ret = -1;
 
 	add_id_path(c, &path, "Groups", gid);
-	buf_addf(&what, "PUT %s (%s member %s of \"%s\")", path.s, add ? "add" : "remove", uid, name);
+	buf_addf(&what, "PUT %s (%s ", path.s, add ? "add" : "remove");
+	add_members_what(&what, uids, n);
+	buf_addf(&what, " of \"%s\")", name);
 	for (int attempt = 0;; attempt++) {
 		json_t *doc, *members, *m;
-		int found = 0;
+		size_t found = 0;
 		char *s;
 
 		if (get_resource(c, "Groups", gid, &doc, e) < 0) {
@@ -1890,22 +1961,27 @@ member_put(struct connector *c, const char *gid, const char *name, const char *u
 			members = json_array();
 			json_object_set_new(doc, "members", members);
 		}
-		for (size_t i = json_array_size(members); i-- > 0;) {
-			m = json_array_get(members, i);
-			if (json_is_string(scim_json_get(m, "value")) &&
-			    !strcmp(json_string_value(scim_json_get(m, "value")), uid)) {
-				found = 1;
-				if (!add)
-					json_array_remove(members, i);
+		for (size_t k = 0; k < n; k++) {
+			int has = 0;
+
+			for (size_t i = json_array_size(members); i-- > 0;) {
+				m = json_array_get(members, i);
+				if (json_is_string(scim_json_get(m, "value")) &&
+				    !strcmp(json_string_value(scim_json_get(m, "value")), uids[k])) {
+					has = 1;
+					if (!add)
+						json_array_remove(members, i);
+				}
 			}
+			found += (size_t)has;
+			if (add && !has)
+				json_array_append_new(members, json_pack("{s:s}", "value", uids[k]));
 		}
-		if (found == add) { /* so already */
+		if (add ? found == n : !found) { /* so already */
 			json_decref(doc);
 			ret = 0;
 			goto out;
 		}
-		if (add)
-			json_array_append_new(members, json_pack("{s:s}", "value", uid));
 		strip_readonly(doc);
 		s = json_dumps(doc, JSON_COMPACT);
 		json_decref(doc);
@@ -1934,17 +2010,14 @@ out:
 	return ret;
 }
 
+/*
+ * Adds members uids (n >= 1) to, or removes member uids[0] from, the
+ * group named perm; a missing group is made with them (create_missing).
+ */
 static int
-conn_scim_permission(struct connector *c, const struct conn_request *rq, const char *perm, int add, struct err *e)
+members_change(struct connector *c, const char *perm, const char *const *uids, size_t n, int add, struct err *e)
 {
-	if (!rq->ref || !*rq->ref)
-		return err_set(e, ERR_INVALID, "%s: account of %s: no id", c->k.url,
-			       rq->employee_id ? rq->employee_id : "?");
-	if (!*perm)
-		return err_set(e, ERR_INVALID, "%s: a group with an empty name", c->k.url);
-	if (provider_read(c, e) < 0)
-		return -1;
-	for (int attempt = 0; attempt < 2; attempt++) {
+	for (int attempt = 0; attempt < 3; attempt++) {
 		const char *gid;
 		char *id;
 		int got = group_find(c, perm, &gid, e), rc;
@@ -1959,13 +2032,19 @@ conn_scim_permission(struct connector *c, const struct conn_request *rq, const c
 					e, ERR_PERMANENT,
 					"%s: group \"%s\" does not exist (groups: {create_missing: true} makes it)",
 					c->k.url, perm);
-			if ((rc = group_create(c, perm, rq->ref, e)) != 0)
-				return rc < 0 ? -1 : 0;
-			continue; /* made meanwhile */
+			if ((rc = group_create(c, perm, uids[0], e)) < 0)
+				return -1;
+			if (rc == 0)
+				continue; /* made meanwhile */
+			if (n == 1)
+				return 0;
+			uids++; /* made with the first: the others are added */
+			n--;
+			continue;
 		}
 		id = xstrdup(gid);
-		rc = c->sp.patch ? member_patch(c, id, perm, rq->ref, add, e)
-				 : member_put(c, id, perm, rq->ref, add, e);
+		rc = c->sp.patch ? member_patch(c, id, perm, uids, n, add, e)
+				 : member_put(c, id, perm, uids, n, add, e);
 		free(id);
 		if (rc <= 0)
 			return rc;
@@ -1973,6 +2052,809 @@ conn_scim_permission(struct connector *c, const struct conn_request *rq, const c
 	}
 	return err_set(e, ERR_TRANSIENT, "%s: group \"%s\" vanished twice while roster changed its members", c->k.url,
 		       perm);
+}
+
+static int gather(struct connector *c, const struct conn_request *rq, const char *perm, struct err *e);
+
+static int
+conn_scim_permission(struct connector *c, const struct conn_request *rq, const char *perm, int add, struct err *e)
+{
+	const char *id;
+
+	if (!*perm)
+		return err_set(e, ERR_INVALID, "%s: a group with an empty name", c->k.url);
+	if (add && !c->down)
+		return gather(c, rq, perm, e); /* sent at the barrier: one PATCH per group */
+	settle(c);
+	if (!(id = ref_of(c, rq)) || !*id)
+		return err_set(e, ERR_INVALID, "%s: account of %s: no id", c->k.url,
+			       rq->employee_id ? rq->employee_id : "?");
+	if (provider_read(c, e) < 0)
+		return -1;
+	return members_change(c, perm, &id, 1, add, e);
+}
+
+/* ---- pipelining ---- */
+
+/*
+ * Creates and prefetch searches are sent with libcurl's multi interface,
+ * up to INFLIGHT at once on kept HTTP/1.1 connections, and answered at
+ * the barrier (settle): before any other operation, and in wait() at the
+ * end of apply's batch. What must hold:
+ * - a create returns with its ref "" when it is only sent; its id is
+ *   handed to apply by wait() (late->named), or its failure
+ *   (late->failed); until then the user is known by its employee_id
+ *   (created), which resolves the "" ref of the batch's later requests;
+ * - grants are gathered and sent at the barrier, after the creates are
+ *   answered: one PATCH per group with all its new members;
+ * - every other operation waits for what is in flight (settle), so the
+ *   requests on one user keep their order;
+ * - a 429/503 with Retry-After holds every request that has not started
+ *   until the time asked (next_at) and sends that one again; a transient
+ *   failure is sent again LATE_TRIES times in all; rate_limit spaces the
+ *   starts of all requests;
+ * - a provider that does not answer DOWN_AFTER requests in a row (paused,
+ *   gone) gets no more of them in flight: what waits fails, and the next
+ *   creates go one at a time (apply's own retries and its stop after
+ *   failures in a row then apply), until a request is answered.
+ */
+
+enum job_kind { JOB_CREATE, JOB_SEARCH };
+
+struct job {
+	enum job_kind kind;
+	size_t tag;
+	char *path, *body, *what;
+	/* create: the request, kept for an adoption after 409 */
+	char *employee_id, *correlate;
+	struct account_attr *attrs;
+	size_t nattrs;
+	int enabled;
+	struct arena a;
+	int tries, busy, reauth;
+	double not_before;
+	struct resp r;
+};
+
+struct slot {
+	CURL *h;
+	struct curl_slist *hdrs;
+	struct job *job; /* NULL: free */
+	char err[CURL_ERROR_SIZE];
+};
+
+struct late_ev {
+	size_t tag;
+	char *ref; /* named; NULL: failed (e) */
+	struct err e;
+};
+
+struct gathered {
+	char *group, *employee_id, *ref; /* ref "": the user made in this batch, by employee_id */
+	size_t tag, seq;
+};
+
+struct pf_hit {
+	json_t *res; /* the first user found with the value (a reference) */
+	size_t count;
+};
+
+static void
+job_free(struct job *j)
+{
+	if (!j)
+		return;
+	free(j->path);
+	free(j->body);
+	free(j->what);
+	arena_release(&j->a);
+	resp_release(&j->r);
+	free(j);
+}
+
+static void
+late_push(struct connector *c, size_t tag, const char *ref, const struct err *why)
+{
+	struct late_ev *l;
+
+	XGROW(c->late, c->late_cap, c->nlate + 1);
+	l = &c->late[c->nlate++];
+	memset(l, 0, sizeof(*l));
+	l->tag = tag;
+	if (ref)
+		l->ref = xstrdup(ref);
+	else
+		l->e = *why;
+}
+
+static void
+created_put(struct connector *c, const char *employee_id, const char *id)
+{
+	size_t i;
+
+	if (!employee_id)
+		return;
+	if (strmap_get(&c->created, employee_id, &i)) {
+		free(c->created_id[i]);
+		c->created_id[i] = xstrdup(id);
+		return;
+	}
+	XGROW(c->created_id, c->created_cap, c->ncreated + 1);
+	c->created_id[c->ncreated] = xstrdup(id);
+	strmap_put(&c->created, arena_strdup(&c->created_keys, employee_id), c->ncreated++);
+}
+
+/* The account's id: its ref, else (a user made in this batch, not named to apply yet) by its employee_id. */
+static const char *
+ref_of(struct connector *c, const struct conn_request *rq)
+{
+	size_t i;
+
+	if (rq->ref && *rq->ref)
+		return rq->ref;
+	if (rq->employee_id && strmap_get(&c->created, rq->employee_id, &i))
+		return c->created_id[i];
+	return rq->ref;
+}
+
+static int
+slots_open(struct connector *c, struct err *e)
+{
+	if (c->m)
+		return 0;
+	if (!(c->m = curl_multi_init()))
+		return err_set(e, ERR_INTERNAL, "%s: libcurl cannot start", c->k.url);
+	curl_multi_setopt(c->m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)INFLIGHT);
+	curl_multi_setopt(c->m, CURLMOPT_MAXCONNECTS, (long)INFLIGHT);
+	curl_multi_setopt(c->m, CURLMOPT_PIPELINING, (long)CURLPIPE_NOTHING); /* HTTP/1.1: one request per connection */
+	c->slots = xcalloc(INFLIGHT, sizeof(*c->slots));
+	for (size_t i = 0; i < INFLIGHT; i++) {
+		CURL *h = curl_easy_init();
+		CURLcode rc = CURLE_OK;
+
+		if (!h || handle_setup(c, h) < 0) {
+			if (h)
+				curl_easy_cleanup(h);
+			return err_set(e, ERR_INTERNAL, "%s: libcurl cannot start", c->k.url);
+		}
+		c->slots[i].h = h;
+		curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->slots[i].err);
+		curl_easy_setopt(h, CURLOPT_PRIVATE, &c->slots[i]);
+		if (c->k.auth == AUTH_BEARER) {
+			rc = curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+			if (rc == CURLE_OK)
+				rc = curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, c->k.token);
+		} else if (c->k.auth == AUTH_BASIC) {
+			rc = curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+			if (rc == CURLE_OK)
+				rc = curl_easy_setopt(h, CURLOPT_USERNAME, c->k.user);
+			if (rc == CURLE_OK)
+				rc = curl_easy_setopt(h, CURLOPT_PASSWORD, c->k.password);
+		} else {
+			rc = curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+		}
+		if (rc != CURLE_OK)
+			return err_set(e, ERR_INTERNAL, "%s: libcurl refused the credentials' options", c->k.url);
+	}
+	return 0;
+}
+
+static void
+slots_close(struct connector *c)
+{
+	for (size_t i = 0; c->slots && i < INFLIGHT; i++) {
+		struct slot *s = &c->slots[i];
+
+		if (s->job) {
+			curl_multi_remove_handle(c->m, s->h);
+			job_free(s->job);
+		}
+		curl_slist_free_all(s->hdrs);
+		if (s->h)
+			curl_easy_cleanup(s->h);
+	}
+	free(c->slots);
+	c->slots = NULL;
+	if (c->m)
+		curl_multi_cleanup(c->m);
+	c->m = NULL;
+}
+
+/* Sends job on slot s. 0, or -1 with e set (not sent). */
+static int
+job_start(struct connector *c, struct slot *s, struct job *j, struct err *e)
+{
+	struct buf url = BUF_INIT;
+	CURL *h = s->h;
+
+	if (c->k.auth == AUTH_OAUTH2) {
+		if (token_get(c, e) < 0)
+			return -1;
+		curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, c->access);
+	}
+	buf_addf(&url, "%s%s", c->k.url, j->path);
+	curl_slist_free_all(s->hdrs);
+	s->hdrs = curl_slist_append(NULL, "Accept: application/scim+json, application/json");
+	s->hdrs = curl_slist_append(s->hdrs, "Expect:");
+	if (j->body)
+		s->hdrs = curl_slist_append(s->hdrs, "Content-Type: application/scim+json; charset=utf-8");
+	resp_reset(&j->r);
+	s->err[0] = '\0';
+	curl_easy_setopt(h, CURLOPT_URL, url.s);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, s->hdrs);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &j->r);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &j->r);
+	if (j->body) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, j->body);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(j->body));
+	} else {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	}
+	buf_release(&url);
+	if (curl_multi_add_handle(c->m, h) != CURLM_OK)
+		return err_set(e, ERR_INTERNAL, "%s: %s: libcurl cannot send it", c->k.url, j->what);
+	s->job = j;
+	c->nrunning++;
+	return 0;
+}
+
+/* A job that is done with: reported as failed (why), or handed on. */
+static void
+job_failed(struct connector *c, struct job *j, const struct err *why)
+{
+	if (j->kind == JOB_CREATE) {
+		late_push(c, j->tag, NULL, why);
+	} else if (!c->pf_bad) {
+		c->pf_bad = 1;
+		c->pf_err = *why;
+	}
+	job_free(j);
+}
+
+static void
+q_push(struct connector *c, struct job *j)
+{
+	XGROW(c->q, c->q_cap, c->nq + 1);
+	c->q[c->nq++] = j;
+}
+
+/* Starts what may start now: a free slot, its time come (backoff, Retry-After), rate_limit's pace. */
+static void
+start_ready(struct connector *c)
+{
+	size_t i = 0;
+
+	while (i < c->nq && c->nrunning < INFLIGHT) {
+		struct job *j = c->q[i];
+		struct slot *s = NULL;
+		struct err e;
+		double t = now_s();
+
+		if (c->down) { /* the provider does not answer: not sent */
+			err_set(&e, ERR_TRANSIENT,
+				"%s: %s: not sent: the provider did not answer the %d requests before it", c->k.url,
+				j->what, DOWN_AFTER);
+			memmove(c->q + i, c->q + i + 1, (c->nq - i - 1) * sizeof(*c->q));
+			c->nq--;
+			job_failed(c, j, &e);
+			continue;
+		}
+		if (c->next_at > t)
+			return; /* the pace rate_limit or a Retry-After asked for: nothing starts */
+		if (j->not_before > t) {
+			i++;
+			continue;
+		}
+		for (size_t k = 0; k < INFLIGHT && !s; k++)
+			if (!c->slots[k].job)
+				s = &c->slots[k];
+		memmove(c->q + i, c->q + i + 1, (c->nq - i - 1) * sizeof(*c->q));
+		c->nq--;
+		err_init(&e);
+		if (job_start(c, s, j, &e) < 0) {
+			job_failed(c, j, &e);
+			continue;
+		}
+		if (c->k.interval > 0)
+			c->next_at = t + c->k.interval;
+	}
+}
+
+/* Sent again after a transient failure, or waits: 1 when it is (owned by the queue then), else 0. */
+static int
+job_again(struct connector *c, struct job *j, int transport)
+{
+	if (transport && ++c->fails_row >= DOWN_AFTER)
+		c->down = 1;
+	if (c->down || ++j->tries >= LATE_TRIES)
+		return 0;
+	j->not_before = now_s() + (j->tries == 1 ? 0.2 : 1.0); /* apply's own backoff */
+	q_push(c, j);
+	return 1;
+}
+
+static void create_answered(struct connector *c, struct job *j);
+static void search_answered(struct connector *c, struct job *j);
+
+/* A request answered (any status) or failed without an answer. */
+static void
+job_done(struct connector *c, struct slot *s, CURLcode rc)
+{
+	struct job *j = s->job;
+	struct err e;
+
+	curl_multi_remove_handle(c->m, s->h);
+	s->job = NULL;
+	c->nrunning--;
+	err_init(&e);
+	if (rc != CURLE_OK) {
+		snprintf(c->curl_err, sizeof(c->curl_err), "%s", s->err);
+		transport_fail(c, c->k.url, j->what, rc, &j->r, &e);
+		if (e.class != ERR_TRANSIENT || !job_again(c, j, 1))
+			job_failed(c, j, &e);
+		return;
+	}
+	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &j->r.status);
+	c->fails_row = 0;
+	if (j->r.status == 401 && c->k.auth == AUTH_OAUTH2 && !j->reauth++) {
+		c->access_until = 0; /* expired early, or revoked: a new one */
+		q_push(c, j);
+		return;
+	}
+	if ((j->r.status == 429 || j->r.status == 503) && j->r.retry_after[0] && j->busy < BUSY_TRIES) {
+		long wait = scim_retry_after(j->r.retry_after, time(NULL));
+
+		if (wait >= 0 && wait <= WAIT_MAX) {
+			double until = now_s() + (double)wait;
+
+			j->busy++;
+			/* nothing starts before then: the provider asked for a pause, not only this request */
+			if (c->next_at < until)
+				c->next_at = until;
+			j->not_before = until;
+			q_push(c, j);
+			return;
+		}
+	}
+	if (j->kind == JOB_CREATE)
+		create_answered(c, j);
+	else
+		search_answered(c, j);
+}
+
+/* Runs the transfers a while: starts what may start, handles what is answered; block: waits for something. */
+static void
+pump(struct connector *c, int block)
+{
+	CURLMsg *msg;
+	int running, left;
+
+	start_ready(c);
+	if (c->nrunning)
+		curl_multi_perform(c->m, &running);
+	while ((msg = curl_multi_info_read(c->m, &left))) {
+		struct slot *s = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+		if (s && s->job)
+			job_done(c, s, msg->data.result);
+	}
+	start_ready(c);
+	if (block && (c->nrunning || c->nq)) {
+		double t = now_s(), soonest = t + 1;
+
+		for (size_t i = 0; i < c->nq && c->nrunning < INFLIGHT; i++) {
+			double at = c->q[i]->not_before > c->next_at ? c->q[i]->not_before : c->next_at;
+
+			if (at < soonest)
+				soonest = at;
+		}
+		if (c->nrunning)
+			curl_multi_poll(c->m, NULL, 0, soonest > t ? (int)((soonest - t) * 1000) + 1 : 0, NULL);
+		else
+			sleep_s(soonest - t);
+	}
+}
+
+/* Until nothing is in flight or waiting. */
+static void
+drain(struct connector *c)
+{
+	while (c->m && (c->nrunning || c->nq))
+		pump(c, 1);
+}
+
+/* A create's answer: named, adopted later (409), or failed. */
+static void
+create_answered(struct connector *c, struct job *j)
+{
+	struct resp *r = &j->r;
+	json_t *doc = NULL;
+	const char *id;
+	char ref[sizeof(((struct conn_result *)0)->ref)];
+	struct err e;
+
+	err_init(&e);
+	if (r->status == 409) {
+		XGROW(c->conflicts, c->conflicts_cap, c->nconflicts + 1);
+		c->conflicts[c->nconflicts++] = j;
+		return;
+	}
+	if (r->status != 201 && r->status != 200) {
+		scim_fail(c, j->what, r, &e);
+		if (e.class != ERR_TRANSIENT || !job_again(c, j, 0))
+			job_failed(c, j, &e);
+		return;
+	}
+	doc = r->body.len ? json_loadb(r->body.s, r->body.len, 0, NULL) : NULL;
+	if (resource_id(doc, &id)) {
+		snprintf(ref, sizeof(ref), "%s", id);
+	} else {
+		/* no body: the id is the last segment of Location */
+		const char *slash = strrchr(r->location, '/');
+		int n = 0;
+		char *x = slash && slash[1] ? curl_easy_unescape(c->h, slash + 1, 0, &n) : NULL;
+
+		if (!x || !n || (size_t)n >= sizeof(ref) || memchr(x, '\0', (size_t)n)) {
+			curl_free(x);
+			json_decref(doc);
+			err_set(&e, ERR_PERMANENT, "%s: POST /Users: %ld: the answer names no id of the new user",
+				c->k.url, r->status);
+			job_failed(c, j, &e);
+			return;
+		}
+		snprintf(ref, sizeof(ref), "%s", x);
+		curl_free(x);
+	}
+	version_keep(c, ref, r, doc);
+	json_decref(doc);
+	created_put(c, j->employee_id, ref);
+	late_push(c, j->tag, ref, NULL);
+	job_free(j);
+}
+
+/* The creates that met 409, one at a time: the user there adopted when it is this person's. */
+static void
+adopt_conflicts(struct connector *c)
+{
+	for (size_t i = 0; i < c->nconflicts; i++) {
+		struct job *j = c->conflicts[i];
+		struct conn_request rq;
+		struct conn_result out;
+		struct err e;
+		int rc = -1;
+
+		memset(&rq, 0, sizeof(rq));
+		rq.employee_id = j->employee_id;
+		rq.correlate = j->correlate;
+		rq.attrs = j->attrs;
+		rq.nattrs = j->nattrs;
+		rq.enabled = j->enabled;
+		rq.tag = j->tag;
+		for (int tries = 1; tries <= LATE_TRIES; tries++) {
+			err_init(&e);
+			out.ref[0] = '\0';
+			if ((rc = adopt(c, &rq, &j->r, &out, &e)) == 0 || e.class != ERR_TRANSIENT)
+				break;
+			sleep_s(tries == 1 ? 0.2 : 1.0);
+		}
+		if (rc == 0) {
+			created_put(c, j->employee_id, out.ref);
+			late_push(c, j->tag, out.ref, NULL);
+		} else {
+			late_push(c, j->tag, NULL, &e);
+		}
+		job_free(j);
+	}
+	c->nconflicts = 0;
+}
+
+static int
+gath_cmp(const void *a, const void *b)
+{
+	const struct gathered *x = a, *y = b;
+	int d = strcmp(x->group, y->group);
+
+	return d ? d : x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int
+gather(struct connector *c, const struct conn_request *rq, const char *perm, struct err *e)
+{
+	struct gathered *g;
+
+	if ((!rq->ref || !*rq->ref) && (!rq->employee_id || !*rq->employee_id))
+		return err_set(e, ERR_INVALID, "%s: an account without an id", c->k.url);
+	XGROW(c->gath, c->gath_cap, c->ngath + 1);
+	g = &c->gath[c->ngath];
+	g->group = xstrdup(perm);
+	g->employee_id = xstrdup(rq->employee_id ? rq->employee_id : "");
+	g->ref = xstrdup(rq->ref ? rq->ref : "");
+	g->tag = rq->tag;
+	g->seq = c->ngath++;
+	return 0;
+}
+
+/* The gathered grants, after the creates are answered: one change of each group with all its new members. */
+static void
+send_gathered(struct connector *c)
+{
+	size_t i = 0, j;
+
+	if (!c->ngath)
+		return;
+	qsort(c->gath, c->ngath, sizeof(*c->gath), gath_cmp);
+	for (i = 0; i < c->ngath; i = j) {
+		const char **uids = xcalloc(c->ngath + 1, sizeof(*uids));
+		size_t n = 0;
+		struct err e;
+
+		for (j = i; j < c->ngath && !strcmp(c->gath[j].group, c->gath[i].group); j++) {
+			struct conn_request rq = { .employee_id = c->gath[j].employee_id, .ref = c->gath[j].ref };
+			const char *id = ref_of(c, &rq);
+
+			/* none: its create failed, and apply is told so (this grant with it) */
+			if (id && *id)
+				uids[n++] = id;
+		}
+		for (size_t k = 0; k < n; k += MEMBERS_PER_PATCH) {
+			size_t m = n - k < MEMBERS_PER_PATCH ? n - k : MEMBERS_PER_PATCH;
+			int rc = -1;
+
+			for (int tries = 1; tries <= LATE_TRIES; tries++) {
+				err_init(&e);
+				if ((rc = provider_read(c, &e)) == 0 &&
+				    (rc = members_change(c, c->gath[i].group, uids + k, m, 1, &e)) == 0)
+					break;
+				if (e.class != ERR_TRANSIENT)
+					break;
+				sleep_s(tries == 1 ? 0.2 : 1.0);
+			}
+			if (rc == 0)
+				continue;
+			/* each grant whose member was in this change failed */
+			for (size_t g = i; g < j; g++) {
+				struct conn_request rq = { .employee_id = c->gath[g].employee_id,
+							   .ref = c->gath[g].ref };
+				const char *id = ref_of(c, &rq);
+
+				for (size_t x = k; id && x < k + m; x++)
+					if (!strcmp(uids[x], id)) {
+						late_push(c, c->gath[g].tag, NULL, &e);
+						break;
+					}
+			}
+		}
+		free(uids);
+	}
+	for (i = 0; i < c->ngath; i++) {
+		free(c->gath[i].group);
+		free(c->gath[i].employee_id);
+		free(c->gath[i].ref);
+	}
+	c->ngath = 0;
+}
+
+/* The barrier: every request answered, every 409 adopted, every gathered grant sent. */
+static void
+settle(struct connector *c)
+{
+	drain(c);
+	adopt_conflicts(c);
+	send_gathered(c);
+}
+
+static int
+conn_scim_create(struct connector *c, const struct conn_request *rq, struct conn_result *out, struct err *e)
+{
+	json_t *body;
+	struct job *j;
+
+	out->ref[0] = '\0';
+	if (provider_read(c, e) < 0) /* whether it has ETags, before versions pile up */
+		return -1;
+	if (c->down || slots_open(c, e) < 0) {
+		settle(c);
+		return create_now(c, rq, out, e);
+	}
+	if (!(body = user_body(c, rq->attrs, rq->nattrs, rq->enabled, e)))
+		return -1;
+	j = xcalloc(1, sizeof(*j));
+	j->kind = JOB_CREATE;
+	j->tag = rq->tag;
+	j->path = xstrdup("/Users");
+	j->what = xstrdup("POST /Users");
+	j->body = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	j->employee_id = arena_strdup(&j->a, rq->employee_id ? rq->employee_id : "");
+	j->correlate = rq->correlate ? arena_strdup(&j->a, rq->correlate) : NULL;
+	j->attrs = arena_alloc(&j->a, (rq->nattrs + 1) * sizeof(*j->attrs));
+	for (size_t i = 0; i < rq->nattrs; i++) {
+		j->attrs[i].name = arena_strdup(&j->a, rq->attrs[i].name);
+		j->attrs[i].value = arena_strdup(&j->a, rq->attrs[i].value ? rq->attrs[i].value : "");
+	}
+	j->nattrs = rq->nattrs;
+	j->enabled = rq->enabled;
+	q_push(c, j);
+	/* at most INFLIGHT sent or waiting: the caller's next request is built while these travel */
+	pump(c, 0);
+	while (c->nq + c->nrunning > INFLIGHT)
+		pump(c, 1);
+	return 0;
+}
+
+static int
+conn_scim_wait(struct connector *c, const struct conn_late *late, struct err *e)
+{
+	(void)e;
+	settle(c);
+	for (size_t i = 0; i < c->nlate; i++) {
+		if (c->late[i].ref)
+			late->named(late->ctx, c->late[i].tag, c->late[i].ref);
+		else
+			late->failed(late->ctx, c->late[i].tag, &c->late[i].e);
+		free(c->late[i].ref);
+	}
+	c->nlate = 0;
+	for (size_t i = 0; i < c->ncreated; i++)
+		free(c->created_id[i]);
+	c->ncreated = 0;
+	strmap_release(&c->created);
+	arena_release(&c->created_keys);
+	return 0;
+}
+
+/* ---- prefetch: a batch's correlate values in a few searches ---- */
+
+static void
+pf_reset(struct connector *c)
+{
+	for (size_t i = 0; i < c->npf; i++)
+		json_decref(c->pf_hits[i].res);
+	free(c->pf_hits);
+	c->pf_hits = NULL;
+	c->npf = c->pf_cap = 0;
+	strmap_release(&c->pf);
+	arena_release(&c->pf_keys);
+	c->pf_on = c->pf_bad = 0;
+}
+
+static char *
+lower_copy(struct arena *a, const char *s)
+{
+	char *d = arena_strdup(a, s);
+
+	for (char *p = d; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return d;
+}
+
+/* A prefetch search's answer: each user kept by its correlate value. */
+static void
+search_answered(struct connector *c, struct job *j)
+{
+	json_t *doc, *list, *x;
+	struct arena a = ARENA_INIT;
+	long total;
+	size_t i;
+	struct err e;
+
+	err_init(&e);
+	if (j->r.status != 200) {
+		scim_fail(c, j->what, &j->r, &e);
+		if (e.class != ERR_TRANSIENT || !job_again(c, j, 0))
+			job_failed(c, j, &e);
+		return;
+	}
+	if (!(doc = resp_json(c, j->what, &j->r, &e))) {
+		job_failed(c, j, &e);
+		return;
+	}
+	scim_list_parse(doc, &list, &total);
+	if (total > (long)json_array_size(list)) /* more than a page: two users with one value */
+		err_set(&e, ERR_CONFLICT, "%s: %s: more users than values", c->k.url, j->what);
+	json_array_foreach(list, i, x)
+	{
+		const char *v = NULL;
+		size_t at;
+
+		if (e.msg[0])
+			break;
+		if (scim_path_get(&c->corr.p, x, &a, &v) != 1 || !strmap_get(&c->pf, lower_copy(&a, v), &at)) {
+			err_set(&e, ERR_PERMANENT, "%s: %s: a user that does not match the filter", c->k.url, j->what);
+			break;
+		}
+		if (!c->pf_hits[at].count++)
+			c->pf_hits[at].res = json_incref(x);
+	}
+	if (e.msg[0])
+		job_failed(c, j, &e);
+	else
+		job_free(j);
+	json_decref(doc);
+	arena_release(&a);
+}
+
+/*
+ * The correlate values' users, found by searches of PREFETCH_CHUNK values
+ * each ("PATH eq "a" or PATH eq "b" …"), in flight at once. A provider
+ * that cannot (a filter it refuses, an answer with more than a page, a
+ * user that does not match) leaves the lookups to ask one by one.
+ */
+static int
+conn_scim_prefetch(struct connector *c, const char *const *values, size_t n, struct err *e)
+{
+	pf_reset(c);
+	if (!n || !c->corr.name)
+		return 0;
+	settle(c);
+	if (slots_open(c, e) < 0)
+		return -1;
+	c->pf_on = 1;
+	for (size_t i = 0; i < n; i++) {
+		char *k = lower_copy(&c->pf_keys, values[i]);
+		size_t at;
+
+		if (strmap_get(&c->pf, k, &at))
+			continue;
+		XGROW(c->pf_hits, c->pf_cap, c->npf + 1);
+		memset(&c->pf_hits[c->npf], 0, sizeof(*c->pf_hits));
+		strmap_put(&c->pf, k, c->npf++);
+	}
+	for (size_t i = 0; i < n; i += PREFETCH_CHUNK) {
+		struct buf filter = BUF_INIT, path = BUF_INIT, what = BUF_INIT;
+		size_t end = i + PREFETCH_CHUNK < n ? i + PREFETCH_CHUNK : n;
+		struct job *j = xcalloc(1, sizeof(*j));
+		char *q;
+
+		for (size_t k = i; k < end; k++) {
+			if (k > i)
+				buf_adds(&filter, " or ");
+			scim_path_filter(&c->corr.p, values[k], &filter);
+		}
+		q = curl_easy_escape(c->h, filter.s, (int)filter.len);
+		buf_addf(&path, "/Users?filter=%s&startIndex=1&count=%zu", q ? q : "", end - i);
+		curl_free(q);
+		buf_addf(&what, "GET /Users?filter=%s eq … (%zu values)", c->corr.name, end - i);
+		j->kind = JOB_SEARCH;
+		j->path = buf_detach(&path);
+		j->what = buf_detach(&what);
+		buf_release(&filter);
+		q_push(c, j);
+	}
+	drain(c);
+	if (c->pf_bad) {
+		*e = c->pf_err;
+		pf_reset(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* A lookup answered from the prefetch: 1 found, 0 none, -1 error; 2: not prefetched (ask). */
+static int
+pf_answer(struct connector *c, const char *value, struct conn_object *out, struct err *e)
+{
+	struct pf_hit *h;
+	size_t at;
+
+	if (!c->pf_on || !strmap_get(&c->pf, lower_copy(&c->view, value), &at))
+		return 2;
+	h = &c->pf_hits[at];
+	if (!h->count)
+		return 0;
+	if (h->count > 1)
+		return err_set(e, ERR_CONFLICT,
+			       "%s: GET /Users?filter=%s eq \"%s\": %zu resources match (expected one per person)",
+			       c->k.url, c->corr.name, value, h->count);
+	if (object_of(c, h->res, &c->view, out, e) < 0)
+		return -1;
+	version_keep(c, out->ref, NULL, h->res);
+	return 1;
 }
 
 /* ---- list: paged ---- */
@@ -2111,6 +2993,7 @@ conn_scim_list(struct connector *c, int (*each)(void *ctx, const struct conn_obj
 	memset(&l, 0, sizeof(l));
 	l.each = each;
 	l.ctx = ctx;
+	settle(c);
 	if (provider_read(c, e) < 0)
 		return -1;
 	if (pages(c, "Groups", each_group, &l, e) < 0)
@@ -2133,6 +3016,28 @@ conn_scim_close(struct connector *c)
 {
 	if (!c)
 		return;
+	for (size_t i = 0; i < c->nq; i++)
+		job_free(c->q[i]);
+	free(c->q);
+	for (size_t i = 0; i < c->nconflicts; i++)
+		job_free(c->conflicts[i]);
+	free(c->conflicts);
+	slots_close(c);
+	for (size_t i = 0; i < c->nlate; i++)
+		free(c->late[i].ref);
+	free(c->late);
+	for (size_t i = 0; i < c->ncreated; i++)
+		free(c->created_id[i]);
+	free(c->created_id);
+	strmap_release(&c->created);
+	arena_release(&c->created_keys);
+	for (size_t i = 0; i < c->ngath; i++) {
+		free(c->gath[i].group);
+		free(c->gath[i].employee_id);
+		free(c->gath[i].ref);
+	}
+	free(c->gath);
+	pf_reset(c);
 	if (c->h)
 		curl_easy_cleanup(c->h);
 	if (c->th)
@@ -2214,4 +3119,6 @@ const struct connector_ops connector_scim = {
 	.set_enabled = conn_scim_set_enabled,
 	.remove = conn_scim_remove,
 	.permission = conn_scim_permission,
+	.prefetch = conn_scim_prefetch,
+	.wait = conn_scim_wait,
 };

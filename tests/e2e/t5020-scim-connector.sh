@@ -370,14 +370,14 @@ test_expect_success '429 with Retry-After: waited for as asked, then done' '
 	test "$(scim_log | wc -l)" = 3
 '
 
-test_expect_success '429 that asks too long a wait, 503 without Retry-After, 500: transient with the detail' '
+test_expect_success '429 that asks too long a wait, 503 without Retry-After, 500 three times (a create is sent 3 times): transient with the detail' '
 	{
 		line create employee_id 6 correlate E6 attrs.userName "e6@example.org" attrs.$EMP E6 &&
 		line sh command "sh server.sh scim_fail_next 1 429 3600" &&
 		line lookup value E2 &&
 		line sh command "sh server.sh scim_fail_next 1 503" &&
 		line lookup value E2 &&
-		line sh command "sh server.sh scim_fail_next 1 500" &&
+		line sh command "sh server.sh scim_fail_next 3 500" &&
 		line create employee_id 5 correlate E5 attrs.userName "e5@example.org" attrs.$EMP E5
 	} | drive app &&
 	answer 3 .class transient &&

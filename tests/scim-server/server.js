@@ -17,14 +17,19 @@
 // SCIM_TLS_CERT, SCIM_TLS_KEY   PEM files: https instead of http
 // SCIM_PATCH=0     the provider says it cannot PATCH (ServiceProviderConfig)
 //                  and answers a PATCH with 501
+// SCIM_DELAY_MS    each SCIM request is answered that many ms later, as a provider
+//                  over a network is: node answers one request to its end before it
+//                  reads the next, so only with a delay can it see several at once
 // SCIM_ETAG=1      the provider says it has ETags: each resource has a
 //                  version (meta.version and the ETag header), and a PUT,
 //                  PATCH or DELETE whose If-Match names another one gets 412
 //
 // The parts that are ours besides the store, for the tests around it:
-// - /_admin/fail (POST {"status":429,"count":N,"retry_after":"1"}): the next N
-//   SCIM requests get that status (429 or 5xx) with Retry-After, as a busy
-//   provider answers;
+// - /_admin/fail (POST {"status":429,"count":N,"retry_after":"1","after":M}): the
+//   next N SCIM requests (after M more that pass, default 0) get that status
+//   (429 or 5xx) with Retry-After, as a busy provider answers;
+// - /_admin/stats (GET): {"requests": SCIM requests so far, "inflight": being
+//   answered now, "inflight_max": the most answered at once} (?clear=1 resets the max);
 // - /_admin/log (GET): every SCIM request so far as [method, path (decoded), ms since
 //   start, If-Match, JSON body, status], /_admin/log?clear=1 empties it;
 // - the ETag layer above (scimmy-routers has none);
@@ -88,19 +93,24 @@ function index(u, add) {
 	}
 }
 
-// The ids a filter can only match, when it is one "ATTR eq STRING" on an indexed attribute; else undefined.
+// The ids a filter can only match, when it is "ATTR eq STRING" on an indexed attribute, or
+// several of them joined by "or" (scimmy's Filter: one expression per alternative); else undefined.
 function candidates(filter) {
-	if (filter.length !== 1)
-		return undefined;
-	const keys = Object.keys(filter[0]);
+	const out = new Set();
 
-	if (keys.length !== 1)
-		return undefined;
-	const attr = indexed.find((a) => a.toLowerCase() === keys[0].toLowerCase()), e = filter[0][keys[0]];
+	for (const alt of filter) {
+		const keys = Object.keys(alt);
 
-	if (!attr || !Array.isArray(e) || e.length !== 2 || e[0] !== "eq" || typeof e[1] !== "string")
-		return undefined;
-	return byValue.get(attr).get(e[1]) ?? new Set();
+		if (keys.length !== 1)
+			return undefined;
+		const attr = indexed.find((a) => a.toLowerCase() === keys[0].toLowerCase()), e = alt[keys[0]];
+
+		if (!attr || !Array.isArray(e) || e.length !== 2 || e[0] !== "eq" || typeof e[1] !== "string")
+			return undefined;
+		for (const id of byValue.get(attr).get(e[1]) ?? [])
+			out.add(id);
+	}
+	return out;
 }
 
 const plain = (x) => JSON.parse(JSON.stringify(x));
@@ -292,11 +302,39 @@ function authenticate(req) {
 
 const app = express();
 const log = [];
-const failing = {status: 0, count: 0, retryAfter: undefined};
+const failing = {status: 0, count: 0, retryAfter: undefined, after: 0};
+const stats = {requests: 0, inflight: 0, inflight_max: 0};
+
+app.get("/_admin/stats", (req, res) => {
+	res.json(stats);
+	if (req.query.clear)
+		stats.inflight_max = stats.inflight;
+});
+
+// Requests being answered at once: counted from their arrival to their answer's end.
+app.use("/scim/v2", (req, res, next) => {
+	let open = true;
+	const done = () => {
+		if (open) {
+			open = false;
+			stats.inflight--;
+		}
+	};
+
+	stats.requests++;
+	stats.inflight_max = Math.max(stats.inflight_max, ++stats.inflight);
+	res.on("finish", done);
+	res.on("close", done);
+	if (Number(env.SCIM_DELAY_MS ?? 0) > 0)
+		setTimeout(next, Number(env.SCIM_DELAY_MS));
+	else
+		next();
+});
 
 app.post("/_admin/fail", express.json(), (req, res) => {
 	failing.status = Number(req.body?.status ?? 429);
 	failing.count = Number(req.body?.count ?? 1);
+	failing.after = Number(req.body?.after ?? 0);
 	failing.retryAfter = req.body?.retry_after === undefined ? undefined : String(req.body.retry_after);
 	res.json({armed: failing.count});
 });
@@ -353,7 +391,9 @@ app.use("/scim/v2", (req, res, next) => {
 	res.on("finish", () => {
 		entry[5] = res.statusCode;
 	});
-	if (failing.count > 0) {
+	if (failing.count > 0 && failing.after > 0) {
+		failing.after--;
+	} else if (failing.count > 0) {
 		failing.count--;
 		if (failing.retryAfter !== undefined)
 			res.set("Retry-After", failing.retryAfter);
