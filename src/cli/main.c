@@ -1,4 +1,5 @@
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,9 +129,19 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli cli = { "roster.yaml", 0 };
+	struct sigaction ign;
 	const char *env;
 	int c;
 
+	/*
+	 * A server that goes away mid-write (a TLS connection to a DC that
+	 * stopped) is a failed operation, not a killed process: writes to a
+	 * closed socket or pipe return EPIPE, which every caller handles.
+	 */
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, NULL);
 	env = getenv("ROSTER_CONFIG");
 	if (env && *env)
 		cli.config_path = env;
