@@ -870,6 +870,7 @@ conn_ldap_close(struct connector *c)
 	free(c->gath);
 	free(c->late);
 	strmap_release(&c->created);
+	arena_release(&c->created_a);
 	arena_release(&c->batch);
 	pf_reset(c);
 	free(c->whole);
@@ -1934,12 +1935,12 @@ conn_ldap_create(struct connector *c, const struct conn_request *rq, struct conn
 		resend_lost(c);
 		if (add_now(c, &p, 0, e) < 0)
 			return -1;
-		strmap_put(&c->created, p.dn, 1);
+		strmap_put(&c->created, arena_strdup(&c->created_a, p.dn), 1);
 		return 0;
 	}
 	XGROW(c->pend, c->pend_cap, c->npend + 1);
 	c->pend[c->npend++] = p;
-	strmap_put(&c->created, p.dn, 1);
+	strmap_put(&c->created, arena_strdup(&c->created_a, p.dn), 1);
 	collect(c, 0);
 	return 0;
 }
@@ -2564,7 +2565,11 @@ conn_ldap_wait(struct connector *c, const struct conn_late *late, struct err *e)
 	for (size_t i = 0; i < c->nlate; i++)
 		late->failed(late->ctx, c->late[i].tag, &c->late[i].e);
 	c->nlate = 0;
-	strmap_release(&c->created);
+	/*
+	 * (created stays: a plan's grants come after all its creates, batches
+	 * later, and an entry this run made is where it was made unless a move
+	 * since gave apply another ref for it)
+	 */
 	arena_release(&c->batch);
 	return 0;
 }

@@ -118,7 +118,8 @@ struct connector {
 	size_t ngath, gath_cap;
 	struct late *late; /* what failed after it returned 0: wait tells */
 	size_t nlate, late_cap;
-	struct strmap created; /* DNs added since the last wait */
+	struct strmap created;	/* DNs this connector added (a grant's member needs no search) */
+	struct arena created_a; /* their strings, until close */
 
 	/* prefetch: correlate values looked up at once */
 	struct arena pf_arena;
