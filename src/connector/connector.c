@@ -72,3 +72,19 @@ conn_key_str(const struct config *cfg, const struct cfg_target *t, const char *k
 	*out = json_string_value(o->value);
 	return 0;
 }
+
+int
+conn_key_bool(const struct config *cfg, const struct cfg_target *t, const struct cfg_option *o, const char *what,
+	      struct json_t *v, int *out, struct err *e)
+{
+	const char *s = json_string_value(v);
+
+	if (s && !strcmp(s, "true"))
+		*out = 1;
+	else if (s && !strcmp(s, "false"))
+		*out = 0;
+	else
+		return conn_key_error(cfg, t, o, e, "%s%s\"%s\" is not a boolean (expected true or false)", what,
+				      *what ? ": " : "", s ? s : "(a list or mapping)");
+	return 0;
+}

@@ -171,5 +171,11 @@ int conn_key_error(const struct config *cfg, const struct cfg_target *t, const s
 /* The string value of key (NULL when absent); -1 with e set when it is there but not a string. */
 int conn_key_str(const struct config *cfg, const struct cfg_target *t, const char *key, const char **out,
 		 struct err *e);
+/*
+ * v (the value of key o, or of its sub-key what; what "" for o itself) as
+ * true or false into *out; else -1 with an error at o's place.
+ */
+int conn_key_bool(const struct config *cfg, const struct cfg_target *t, const struct cfg_option *o, const char *what,
+		  struct json_t *v, int *out, struct err *e);
 
 #endif

@@ -92,22 +92,6 @@ ad_free(struct ad *a)
 
 /* ---- the keys ---- */
 
-static int
-key_bool(const struct config *cfg, const struct cfg_target *t, const struct cfg_option *o, const char *what, json_t *v,
-	 int *out, struct err *e)
-{
-	const char *s = json_string_value(v);
-
-	if (s && !strcmp(s, "true"))
-		*out = 1;
-	else if (s && !strcmp(s, "false"))
-		*out = 0;
-	else
-		return conn_key_error(cfg, t, o, e, "%s%s\"%s\" is not a boolean (expected true or false)", what,
-				      *what ? ": " : "", s ? s : "(a list or mapping)");
-	return 0;
-}
-
 /* Reads the keys only the ad connector has into a (calloc'd by the caller): 0, or -1 with e set. */
 static int
 ad_keys_read(const struct config *cfg, const struct cfg_target *t, struct ad *a, struct err *e)
@@ -129,10 +113,10 @@ ad_keys_read(const struct config *cfg, const struct cfg_target *t, struct ad *a,
 		json_object_foreach(o->value, key, v)
 		{
 			if (!strcmp(key, "generate")) {
-				if (key_bool(cfg, t, o, "generate", v, &a->generate, e) < 0)
+				if (conn_key_bool(cfg, t, o, "generate", v, &a->generate, e) < 0)
 					return -1;
 			} else if (!strcmp(key, "must_change")) {
-				if (key_bool(cfg, t, o, "must_change", v, &a->must_change, e) < 0)
+				if (conn_key_bool(cfg, t, o, "must_change", v, &a->must_change, e) < 0)
 					return -1;
 			} else if (!strcmp(key, "length")) {
 				const char *s = json_string_value(v);
@@ -152,7 +136,7 @@ ad_keys_read(const struct config *cfg, const struct cfg_target *t, struct ad *a,
 		}
 	}
 	if ((o = cfg_target_option(t, "account_expires")) &&
-	    key_bool(cfg, t, o, "", o->value, &a->account_expires, e) < 0)
+	    conn_key_bool(cfg, t, o, "", o->value, &a->account_expires, e) < 0)
 		return -1;
 	if ((o = cfg_target_option(t, "notify"))) {
 		size_t n = json_is_array(o->value) ? json_array_size(o->value) : json_is_string(o->value) ? 1 : 0;

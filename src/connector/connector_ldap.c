@@ -306,22 +306,6 @@ keys_release(struct ldap_keys *k)
 }
 
 static int
-read_bool(const struct config *cfg, const struct cfg_target *t, const struct cfg_option *o, const char *what, json_t *v,
-	  int *out, struct err *e)
-{
-	const char *s = json_string_value(v);
-
-	if (s && !strcmp(s, "true"))
-		*out = 1;
-	else if (s && !strcmp(s, "false"))
-		*out = 0;
-	else
-		return conn_key_error(cfg, t, o, e, "%s%s\"%s\" is not a boolean (expected true or false)", what,
-				      *what ? ": " : "", s ? s : "(a list or mapping)");
-	return 0;
-}
-
-static int
 read_long(const struct config *cfg, const struct cfg_target *t, const char *key, long min, long max, long *out,
 	  struct err *e)
 {
@@ -517,7 +501,7 @@ keys_read(const struct config *cfg, const struct cfg_target *t, const struct lda
 			goto fail;
 		}
 		if ((v = json_object_get(o->value, "create_missing")) &&
-		    read_bool(cfg, t, o, "create_missing", v, &k->create_missing, e) < 0)
+		    conn_key_bool(cfg, t, o, "create_missing", v, &k->create_missing, e) < 0)
 			goto fail;
 	}
 	if ((o = cfg_target_option(t, "disable")) && h && h->no_disable_key) {
@@ -554,7 +538,7 @@ keys_read(const struct config *cfg, const struct cfg_target *t, const struct lda
 			}
 		}
 	}
-	if ((o = cfg_target_option(t, "starttls")) && read_bool(cfg, t, o, "", o->value, &k->starttls, e) < 0)
+	if ((o = cfg_target_option(t, "starttls")) && conn_key_bool(cfg, t, o, "", o->value, &k->starttls, e) < 0)
 		goto fail;
 	if (k->starttls && !strncasecmp(k->url, "ldaps:", 6)) {
 		conn_key_error(cfg, t, o, e,

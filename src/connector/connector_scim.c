@@ -285,22 +285,6 @@ out:
 	return ret;
 }
 
-static int
-read_bool(const struct config *cfg, const struct cfg_target *t, const struct cfg_option *o, const char *what, json_t *v,
-	  int *out, struct err *e)
-{
-	const char *s = json_string_value(v);
-
-	if (s && !strcmp(s, "true"))
-		*out = 1;
-	else if (s && !strcmp(s, "false"))
-		*out = 0;
-	else
-		return conn_key_error(cfg, t, o, e, "%s%s\"%s\" is not a boolean (expected true or false)", what,
-				      *what ? ": " : "", s ? s : "(a list or mapping)");
-	return 0;
-}
-
 /* A mapping's sub-keys: each one of names, else an error naming the stranger. */
 static int
 check_subkeys(const struct config *cfg, const struct cfg_target *t, const struct cfg_option *o, const char *what,
@@ -468,7 +452,7 @@ keys_read(const struct config *cfg, const struct cfg_target *t, struct scim_keys
 			goto fail;
 		}
 	}
-	if ((o = cfg_target_option(t, "insecure")) && read_bool(cfg, t, o, "", o->value, &k->insecure, e) < 0)
+	if ((o = cfg_target_option(t, "insecure")) && conn_key_bool(cfg, t, o, "", o->value, &k->insecure, e) < 0)
 		goto fail;
 	if (read_rate(cfg, t, k, e) < 0)
 		goto fail;
@@ -491,7 +475,7 @@ keys_read(const struct config *cfg, const struct cfg_target *t, struct scim_keys
 		if (check_subkeys(cfg, t, o, "", o->value, gkeys, 1, "create_missing", e) < 0)
 			goto fail;
 		if ((v = json_object_get(o->value, "create_missing")) &&
-		    read_bool(cfg, t, o, "create_missing", v, &k->create_missing, e) < 0)
+		    conn_key_bool(cfg, t, o, "create_missing", v, &k->create_missing, e) < 0)
 			goto fail;
 	}
 	return 0;
