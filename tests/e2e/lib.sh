@@ -24,13 +24,16 @@ test_failed=0
 test_skipped=0
 
 TRASH=$(mktemp -d "${TMPDIR:-/tmp}/roster-$TEST_NAME.XXXXXX") || exit 1
-cleanup_hooks=""
+# test_at_exit COMMAND: run at the end of the script, whatever happens. Kept
+# in a file, so that a server a test body starts (a subshell) is stopped too.
 test_at_exit() {
-	cleanup_hooks="$cleanup_hooks
-$1"
+	printf '%s\n' "$1" >>"$TRASH/.at-exit"
 }
 cleanup() {
-	eval "$cleanup_hooks"
+	if test -f "$TRASH/.at-exit"
+	then
+		eval "$(cat "$TRASH/.at-exit")"
+	fi
 	if test "$test_failed" = 0 && test -z "${ROSTER_TEST_KEEP:-}"
 	then
 		rm -rf "$TRASH"
