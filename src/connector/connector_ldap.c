@@ -616,7 +616,6 @@ save_diag(struct connector *c, LDAP *ld)
 
 static void lose_pending(struct connector *c);
 static void pf_reset(struct connector *c);
-static char *lower_copy(struct arena *a, const char *s);
 
 static void
 drop(struct connector *c)
@@ -1025,7 +1024,7 @@ conn_ldap_lookup(struct connector *c, const char *value, struct conn_object *out
 	size_t i;
 
 	arena_release(&c->view);
-	if (c->pf_on && c->t->correlate_attribute && strmap_get(&c->pf, lower_copy(&c->view, value), &i)) {
+	if (c->pf_on && c->t->correlate_attribute && strmap_get(&c->pf, arena_strdup_lower(&c->view, value), &i)) {
 		/* answered by the prefetch */
 		if (c->pf_hits[i].count > 1)
 			return err_set(e, ERR_CONFLICT,
@@ -1094,17 +1093,6 @@ struct listing {
 	size_t delivered;
 };
 
-static char *
-lower_dup(struct arena *a, const char *s)
-{
-	char *d = arena_strdup(a, s);
-
-	for (char *p = d; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return d;
-}
-
 static int
 row_cmp(const void *a, const void *b)
 {
@@ -1136,7 +1124,7 @@ each_group_members(struct connector *c, LDAP *ld, LDAPMessage *res, void *ctx)
 			if (!member)
 				continue;
 			XGROW(l->rows, l->cap, l->nrows + 1);
-			l->rows[l->nrows].member = lower_dup(&l->groups_arena, member);
+			l->rows[l->nrows].member = arena_strdup_lower(&l->groups_arena, member);
 			l->rows[l->nrows++].group = name;
 			free(member);
 		}
@@ -1161,7 +1149,7 @@ each_listed(struct connector *c, LDAP *ld, LDAPMessage *res, void *ctx)
 			return rc;
 		}
 		if (c->k.groups_base) {
-			struct membership_row key = { lower_dup(&a, obj_dn(c, &o)), NULL }, *hit;
+			struct membership_row key = { arena_strdup_lower(&a, obj_dn(c, &o)), NULL }, *hit;
 			size_t lo, hi;
 
 			perms = arena_alloc(&a, sizeof(*perms));
@@ -2571,17 +2559,6 @@ pf_reset(struct connector *c)
 	c->pf_on = 0;
 }
 
-static char *
-lower_copy(struct arena *a, const char *s)
-{
-	char *d = arena_strdup(a, s);
-
-	for (char *p = d; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return d;
-}
-
 static int
 each_prefetched(struct connector *c, LDAP *ld, LDAPMessage *res, void *ctx)
 {
@@ -2597,7 +2574,7 @@ each_prefetched(struct connector *c, LDAP *ld, LDAPMessage *res, void *ctx)
 		for (size_t k = 0; k < o.nattrs && !v; k++)
 			if (!strcasecmp(o.attrs[k].name, c->t->correlate_attribute))
 				v = o.attrs[k].value;
-		if (!v || !strmap_get(&c->pf, lower_copy(&c->pf_arena, v), &i)) {
+		if (!v || !strmap_get(&c->pf, arena_strdup_lower(&c->pf_arena, v), &i)) {
 			c->pf_on = 0; /* found by a value the server matches and this code does not */
 			continue;
 		}
@@ -2619,7 +2596,7 @@ conn_ldap_prefetch(struct connector *c, const char *const *values, size_t n, str
 	conn_ldap_settle(c);
 	c->pf_on = 1;
 	for (size_t i = 0; i < n; i++) {
-		char *k = lower_copy(&c->pf_arena, values[i]);
+		char *k = arena_strdup_lower(&c->pf_arena, values[i]);
 		size_t at;
 
 		if (strmap_get(&c->pf, k, &at)) {

@@ -2706,17 +2706,6 @@ pf_reset(struct connector *c)
 	c->pf_on = c->pf_bad = 0;
 }
 
-static char *
-lower_copy(struct arena *a, const char *s)
-{
-	char *d = arena_strdup(a, s);
-
-	for (char *p = d; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return d;
-}
-
 /* A prefetch search's answer: each user kept by its correlate value. */
 static void
 search_answered(struct connector *c, struct job *j)
@@ -2748,7 +2737,7 @@ search_answered(struct connector *c, struct job *j)
 
 		if (e.msg[0])
 			break;
-		if (scim_path_get(&c->corr.p, x, &a, &v) != 1 || !strmap_get(&c->pf, lower_copy(&a, v), &at)) {
+		if (scim_path_get(&c->corr.p, x, &a, &v) != 1 || !strmap_get(&c->pf, arena_strdup_lower(&a, v), &at)) {
 			err_set(&e, ERR_PERMANENT, "%s: %s: a user that does not match the filter", c->k.url, j->what);
 			break;
 		}
@@ -2780,7 +2769,7 @@ conn_scim_prefetch(struct connector *c, const char *const *values, size_t n, str
 		return -1;
 	c->pf_on = 1;
 	for (size_t i = 0; i < n; i++) {
-		char *k = lower_copy(&c->pf_keys, values[i]);
+		char *k = arena_strdup_lower(&c->pf_keys, values[i]);
 		size_t at;
 
 		if (strmap_get(&c->pf, k, &at))
@@ -2826,7 +2815,7 @@ pf_answer(struct connector *c, const char *value, struct conn_object *out, struc
 	struct pf_hit *h;
 	size_t at;
 
-	if (!c->pf_on || !strmap_get(&c->pf, lower_copy(&c->view, value), &at))
+	if (!c->pf_on || !strmap_get(&c->pf, arena_strdup_lower(&c->view, value), &at))
 		return 2;
 	h = &c->pf_hits[at];
 	if (!h->count)

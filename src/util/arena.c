@@ -61,6 +61,17 @@ arena_strdup(struct arena *a, const char *s)
 	return arena_strndup(a, s, strlen(s));
 }
 
+char *
+arena_strdup_lower(struct arena *a, const char *s)
+{
+	char *d = arena_strdup(a, s);
+
+	for (char *p = d; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return d;
+}
+
 void
 arena_adopt(struct arena *to, struct arena *from)
 {
